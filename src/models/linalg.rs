@@ -16,7 +16,7 @@ pub fn solve_spd(a: ArrayView2<f64>, b: ArrayView2<f64>) -> Result<Array2<f64>, 
         for k in 0..j {
             d -= l[[j, k]] * l[[j, k]];
         }
-        if !(d > 0.0) || !d.is_finite() {
+        if !d.is_finite() || d <= 0.0 {
             return Err(ModelError::Numerical(format!(
                 "matrix is not positive definite (pivot {j} is {d:e}); use a larger penalty"
             )));

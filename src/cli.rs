@@ -1,0 +1,155 @@
+//! Command-line arguments, parsed into plain values before anything is loaded.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lunchbench",
+    version,
+    about = "Does a dense neural network beat the classic regressors on your data?"
+)]
+pub struct Cli {
+    /// Log more detail to stderr (-v for progress, -vv for debugging).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fit every model on the same training rows, score it on the same test rows, print
+    /// a leaderboard and write a report folder.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = PARITY_HELP)]
+pub struct CompareArgs {
+    /// CSV file with a header row. Column roles come from a sidecar TOML file of the
+    /// same name (data.csv → data.toml) when one exists, and from the flags below.
+    pub csv: PathBuf,
+
+    /// Sidecar file with column roles and settings [default: the CSV path with .toml]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub columns: ColumnArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub models: ModelArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Columns")]
+pub struct ColumnArgs {
+    /// Target columns: names or globs (`*`, `?`), comma-separated
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    pub targets: Vec<String>,
+
+    /// Predictor columns [default: every numeric column with no other role]
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    pub predictors: Vec<String>,
+
+    /// Columns to leave out
+    #[arg(long, value_delimiter = ',', value_name = "PATTERNS")]
+    pub ignore: Vec<String>,
+
+    /// Column of row ids, used in the predictions files [default: line numbers]
+    #[arg(long, value_name = "COLUMN")]
+    pub id: Option<String>,
+
+    /// Column of `train`/`test` labels; `none` for a random holdout [default: a column named set or split]
+    #[arg(long, value_name = "COLUMN")]
+    pub split_column: Option<String>,
+
+    /// Field delimiter: a single character, or `tab`
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+
+    /// Drop rows with an empty or NaN predictor or target cell instead of failing; the
+    /// report lists them
+    #[arg(long)]
+    pub drop_missing: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Run")]
+pub struct RunArgs {
+    /// Fraction of rows held out for testing when there is no split column [default: 0.25]
+    #[arg(long, value_name = "FRACTION")]
+    pub test_fraction: Option<f64>,
+
+    /// Seed of the holdout shuffle and of every seeded model [default: 0]
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Models to run, comma-separated [default: mean,ridge,elastic-net,pls]
+    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
+    pub models: Vec<String>,
+
+    /// Report folder [default: reports/<CSV file stem>]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Peer results JSON written by baselines/peers.py, shown beside lunchbench's numbers
+    /// when its data set checksum matches [default: baselines/results/<CSV file stem>.json]
+    #[arg(long, value_name = "FILE")]
+    pub peers: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Model settings (override the sidecar)")]
+pub struct ModelArgs {
+    /// Ridge penalty α in ‖y − Xw‖² + α‖w‖² [default: 1]
+    #[arg(long, value_name = "ALPHA")]
+    pub ridge_alpha: Option<f64>,
+
+    /// Standardize predictors for ridge [default: true]
+    #[arg(long, value_name = "BOOL")]
+    pub ridge_standardize: Option<bool>,
+
+    /// Elastic-net penalty α [default: 0.01]
+    #[arg(long, value_name = "ALPHA")]
+    pub elastic_net_alpha: Option<f64>,
+
+    /// Elastic-net mix between L1 (1) and L2 (0) [default: 0.5]
+    #[arg(long, value_name = "RATIO")]
+    pub elastic_net_l1_ratio: Option<f64>,
+
+    /// Standardize predictors for elastic-net [default: true]
+    #[arg(long, value_name = "BOOL")]
+    pub elastic_net_standardize: Option<bool>,
+
+    /// Elastic-net duality-gap tolerance, relative to ‖y‖² [default: 1e-4]
+    #[arg(long, value_name = "TOL")]
+    pub elastic_net_tolerance: Option<f64>,
+
+    /// Number of PLS components, capped at min(training rows − 1, predictors) [default: 5]
+    #[arg(long, value_name = "N")]
+    pub pls_components: Option<usize>,
+
+    /// Scale predictors and targets to unit sample variance for PLS [default: true]
+    #[arg(long, value_name = "BOOL")]
+    pub pls_scale: Option<bool>,
+}
+
+const PARITY_HELP: &str = "\
+Conventions (each matches scikit-learn 1.9 with the same settings):
+  ridge        minimizes ‖y − Xw − b‖² + α‖w‖² per target, intercept unpenalized; with
+               --ridge-standardize true, predictors are scaled by their population
+               standard deviation (StandardScaler) on the training rows
+  elastic-net  one ElasticNet per target: 1/(2n)‖y − Xw − b‖² + α·ρ‖w‖₁ + α(1 − ρ)/2‖w‖²;
+               --elastic-net-alpha 0.05 --elastic-net-l1-ratio 0.5 --elastic-net-tolerance 1e-10
+               reproduces ElasticNet(alpha=0.05, l1_ratio=0.5) on standardized predictors
+  pls          PLSRegression(n_components, scale=True): NIPALS, sample standard deviation
+  metrics      RMSE, MAE, R² (1 − SS_res/SS_tot around the test mean; NaN for a target that
+               is constant on the test rows) and max abs error per target, then mean,
+               median and worst across targets";

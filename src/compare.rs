@@ -1,0 +1,40 @@
+//! The `compare` command: load → split → fit and score → report.
+
+use std::io::Write as _;
+
+use crate::cli::CompareArgs;
+use crate::config::RunConfig;
+use crate::error::{Error, Result};
+use crate::report::{self, Report};
+use crate::{data, runner, split};
+
+/// Runs a comparison and returns its report after printing the leaderboard to stdout
+/// and writing the report folder.
+pub fn compare(args: CompareArgs) -> Result<Report> {
+    let config = RunConfig::from_args(args)?;
+    let dataset = data::load(&config.csv, &config.roles, &config.load)?;
+    log::info!(
+        "{}: {} rows, {} predictors, {} targets",
+        config.csv.display(),
+        dataset.n_rows(),
+        dataset.predictor_names.len(),
+        dataset.target_names.len()
+    );
+    if !dataset.text_names.is_empty() {
+        log::info!("left out non-numeric columns: {}", dataset.text_names.join(", "));
+    }
+    let split = split::split(&dataset, config.test_fraction, config.seed)?;
+
+    let runs = runner::run(&dataset, &split, &config.models);
+    let mut report = Report::new(&dataset, &split, runs, config.sidecar.clone(), config.seed);
+    report.peers = report::peers::load(&config.peers, &dataset.sha256);
+
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(report::terminal::render(&report).as_bytes());
+    report::write(&report, &config.out)?;
+    log::info!("report written to {}", config.out.display());
+    if report.best().is_none() {
+        return Err(Error::Usage("every model failed; see the messages above".into()));
+    }
+    Ok(report)
+}

@@ -1,0 +1,177 @@
+//! The settings of one run: the sidecar file, overridden by command-line flags, then
+//! validated into models.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::CompareArgs;
+use crate::data::{LoadOptions, MissingPolicy, RoleSpec};
+use crate::error::{Error, Result};
+use crate::models::elastic_net::{ElasticNet, ElasticNetParams};
+use crate::models::mean::MeanPredictor;
+use crate::models::pls::{Pls, PlsParams};
+use crate::models::ridge::{Ridge, RidgeParams};
+use crate::models::Regressor;
+
+/// Models run when neither the flags nor the sidecar name them.
+pub const DEFAULT_MODELS: [&str; 4] = ["mean", "ridge", "elastic-net", "pls"];
+
+/// Every model name `--models` accepts.
+pub const KNOWN_MODELS: [&str; 4] = ["mean", "ridge", "elastic-net", "pls"];
+
+/// The sidecar TOML file: column roles, run settings and per-model settings.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sidecar {
+    pub columns: RoleSpec,
+    pub run: RunSection,
+    pub ridge: RidgeParams,
+    #[serde(rename = "elastic-net")]
+    pub elastic_net: ElasticNetParams,
+    pub pls: PlsParams,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunSection {
+    pub models: Option<Vec<String>>,
+    pub seed: Option<u64>,
+    pub test_fraction: Option<f64>,
+    pub delimiter: Option<String>,
+    pub drop_missing: Option<bool>,
+}
+
+/// Everything a comparison needs, merged and checked.
+pub struct RunConfig {
+    pub csv: PathBuf,
+    /// The sidecar file that was read, if any.
+    pub sidecar: Option<PathBuf>,
+    pub roles: RoleSpec,
+    pub load: LoadOptions,
+    pub seed: u64,
+    pub test_fraction: f64,
+    pub out: PathBuf,
+    pub peers: PathBuf,
+    pub models: Vec<Box<dyn Regressor>>,
+}
+
+impl RunConfig {
+    /// Reads the sidecar (the `--config` file, or the CSV path with `.toml` if it exists)
+    /// and applies the flags over it.
+    pub fn from_args(args: CompareArgs) -> Result<Self> {
+        let sidecar_path = match &args.config {
+            Some(path) => Some(path.clone()),
+            None => Some(args.csv.with_extension("toml")).filter(|p| p.is_file()),
+        };
+        let mut sidecar = match &sidecar_path {
+            Some(path) => read_sidecar(path)?,
+            None => Sidecar::default(),
+        };
+        if let Some(path) = &sidecar_path {
+            log::info!("column roles and settings from {}", path.display());
+        }
+
+        let mut roles = sidecar.columns.clone();
+        roles.override_with(RoleSpec {
+            id: args.columns.id,
+            split: args.columns.split_column,
+            predictors: args.columns.predictors,
+            targets: args.columns.targets,
+            ignore: args.columns.ignore,
+        });
+
+        let delimiter = args.columns.delimiter.or(sidecar.run.delimiter.take());
+        let delimiter = parse_delimiter(delimiter.as_deref())?;
+        let drop_missing = args.columns.drop_missing || sidecar.run.drop_missing.unwrap_or(false);
+        let missing = if drop_missing { MissingPolicy::DropRows } else { MissingPolicy::Reject };
+
+        let m = &args.models;
+        let ridge = &mut sidecar.ridge;
+        override_value(&mut ridge.alpha, m.ridge_alpha);
+        override_value(&mut ridge.standardize, m.ridge_standardize);
+        let enet = &mut sidecar.elastic_net;
+        override_value(&mut enet.alpha, m.elastic_net_alpha);
+        override_value(&mut enet.l1_ratio, m.elastic_net_l1_ratio);
+        override_value(&mut enet.standardize, m.elastic_net_standardize);
+        override_value(&mut enet.tolerance, m.elastic_net_tolerance);
+        override_value(&mut sidecar.pls.n_components, m.pls_components);
+        override_value(&mut sidecar.pls.scale, m.pls_scale);
+
+        let names = if !args.run.models.is_empty() {
+            args.run.models.clone()
+        } else {
+            sidecar.run.models.clone().unwrap_or_else(|| DEFAULT_MODELS.map(String::from).to_vec())
+        };
+        let models = build_models(&names, &sidecar)?;
+
+        let stem = args
+            .csv
+            .file_stem()
+            .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());
+        Ok(RunConfig {
+            out: args.run.out.unwrap_or_else(|| Path::new("reports").join(&stem)),
+            peers: args
+                .run
+                .peers
+                .unwrap_or_else(|| Path::new("baselines/results").join(format!("{stem}.json"))),
+            csv: args.csv,
+            sidecar: sidecar_path,
+            roles,
+            load: LoadOptions { delimiter, missing },
+            seed: args.run.seed.or(sidecar.run.seed).unwrap_or(0),
+            test_fraction: args.run.test_fraction.or(sidecar.run.test_fraction).unwrap_or(0.25),
+            models,
+        })
+    }
+}
+
+fn override_value<T>(slot: &mut T, flag: Option<T>) {
+    if let Some(value) = flag {
+        *slot = value;
+    }
+}
+
+fn read_sidecar(path: &Path) -> Result<Sidecar> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| Error::Read { path: path.into(), source })?;
+    toml::from_str(&text).map_err(|e| Error::Sidecar {
+        path: path.into(),
+        message: e.to_string().trim_end().replace('\n', " "),
+    })
+}
+
+fn parse_delimiter(text: Option<&str>) -> Result<u8> {
+    match text {
+        None => Ok(b','),
+        Some("tab" | "\\t" | "\t") => Ok(b'\t'),
+        Some(s) if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        Some(s) => Err(Error::Usage(format!(
+            "invalid delimiter {s:?}: expected one ASCII character or `tab`"
+        ))),
+    }
+}
+
+/// Builds the named models, in the order given, from validated settings.
+pub fn build_models(names: &[String], settings: &Sidecar) -> Result<Vec<Box<dyn Regressor>>> {
+    let mut models: Vec<Box<dyn Regressor>> = Vec::new();
+    for name in names {
+        if models.iter().any(|m| m.name() == name) {
+            continue;
+        }
+        let model: Box<dyn Regressor> = match name.as_str() {
+            "mean" => Box::new(MeanPredictor),
+            "ridge" => Box::new(Ridge::new(settings.ridge.clone())?),
+            "elastic-net" => Box::new(ElasticNet::new(settings.elastic_net.clone())?),
+            "pls" => Box::new(Pls::new(settings.pls.clone())?),
+            other => {
+                return Err(Error::Usage(format!(
+                    "unknown model {other:?}: expected one of {}",
+                    KNOWN_MODELS.join(", ")
+                )))
+            }
+        };
+        models.push(model);
+    }
+    Ok(models)
+}

@@ -1,0 +1,149 @@
+//! `report.md`: the run manifest, the leaderboard and per-target results.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::terminal::{leaderboard_rows, LEADERBOARD_HEADER};
+use super::{averaging_note, format_number, ModelReport, Report};
+use crate::error::{Error, Result};
+use crate::metrics::{Metric, R2_UNDEFINED};
+use crate::split::SplitMethod;
+
+/// Targets listed in full up to this count; above it, only the best and worst.
+const ALL_TARGETS_UP_TO: usize = 30;
+/// Targets shown at each end when the list is cut.
+const TARGETS_AT_EACH_END: usize = 10;
+
+pub fn write(report: &Report, dir: &Path) -> Result<()> {
+    let path = dir.join("report.md");
+    std::fs::write(&path, render(report)).map_err(|source| Error::Write { path, source })
+}
+
+fn table(out: &mut String, header: &[String], rows: &[Vec<String>]) {
+    let escape = |cell: &String| cell.replace('|', "\\|");
+    let _ = writeln!(out, "| {} |", header.iter().map(escape).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(out, "|{}", header.iter().map(|_| "---|").collect::<String>());
+    for row in rows {
+        let _ = writeln!(out, "| {} |", row.iter().map(escape).collect::<Vec<_>>().join(" | "));
+    }
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let m = &report.manifest;
+    let name = m.file.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let _ = writeln!(out, "# lunchbench report: {name}\n");
+
+    let _ = writeln!(out, "## Run\n");
+    let c = &m.columns;
+    let split = match &report.split.method {
+        SplitMethod::Column { column } => format!("from column `{column}`"),
+        SplitMethod::Holdout { test_fraction, seed } => {
+            format!("seeded shuffled holdout, test fraction {test_fraction}, seed {seed}")
+        }
+    };
+    let mut facts = vec![
+        ("file", format!("`{}`", m.file.display())),
+        ("SHA-256", format!("`{}`", m.sha256)),
+        ("sidecar", m.sidecar.as_ref().map_or("none".into(), |p| format!("`{}`", p.display()))),
+        ("rows", format!("{} in the file, {} used", m.rows_in_file, m.rows_used)),
+        (
+            "columns",
+            format!(
+                "{} in all: {} id, {} split, {} predictors, {} targets, {} ignored, {} non-numeric left out",
+                c.total, c.id, c.split, c.predictors, c.targets, c.ignored, c.text
+            ),
+        ),
+        ("split", format!("{split}: {} training rows, {} test rows", report.split.train_ids.len(), report.split.test_ids.len())),
+        ("seed", m.seed.to_string()),
+        ("lunchbench", m.lunchbench_version.clone()),
+        ("date", m.date.clone()),
+    ];
+    if !m.dropped_rows.is_empty() {
+        let lines: Vec<String> =
+            m.dropped_rows.iter().map(|d| format!("line {} ({})", d.line, d.id)).collect();
+        facts.push((
+            "dropped rows",
+            format!("{} with empty or NaN cells: {}", lines.len(), lines.join(", ")),
+        ));
+    }
+    table(
+        &mut out,
+        &["".into(), "".into()],
+        &facts.into_iter().map(|(k, v)| vec![k.to_string(), v]).collect::<Vec<_>>(),
+    );
+    let _ = writeln!(out, "\nThe training and test row ids are in `results.json` under `split`.\n");
+
+    let _ = writeln!(out, "## Leaderboard\n");
+    let _ = writeln!(
+        out,
+        "{} Models are ranked by mean RMSE; `*` marks the best.\n",
+        averaging_note(report)
+    );
+    let header: Vec<String> = LEADERBOARD_HEADER.iter().map(|s| s.to_string()).collect();
+    table(&mut out, &header, &leaderboard_rows(report));
+    let _ = writeln!(out, "\nTimes are wall-clock seconds on the machine that ran the report.\n");
+
+    let _ = writeln!(out, "## Settings\n");
+    for model in &report.models {
+        let mut settings: Vec<String> =
+            model.settings.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        settings.extend(model.fit_notes.iter().map(|(k, v)| format!("{k}: {v}")));
+        let text = if settings.is_empty() { "no settings".into() } else { settings.join(", ") };
+        let _ = writeln!(out, "- `{}`: {text}", model.name);
+    }
+    let _ = writeln!(out);
+
+    per_target_section(&mut out, report);
+    out
+}
+
+fn per_target_section(out: &mut String, report: &Report) {
+    let scored: Vec<&ModelReport> = report.models.iter().filter(|m| m.failure.is_none()).collect();
+    let Some(best) = scored.first() else { return };
+    let n = report.targets.len();
+    let _ = writeln!(out, "## Per-target results\n");
+
+    let mut order: Vec<usize> = (0..n).collect();
+    let shown: Vec<usize> = if n <= ALL_TARGETS_UP_TO {
+        let _ = writeln!(out, "RMSE and R² of every target on the test rows.\n");
+        order
+    } else {
+        order.sort_by(|&a, &b| best.per_target[a].rmse.total_cmp(&best.per_target[b].rmse));
+        let _ = writeln!(
+            out,
+            "RMSE and R² on the test rows of the {TARGETS_AT_EACH_END} targets that the best model, `{}`, \
+             predicts best and the {TARGETS_AT_EACH_END} it predicts worst, by RMSE. Every target is in \
+             `metrics.csv`.\n",
+            best.name
+        );
+        let mut ends = order[..TARGETS_AT_EACH_END].to_vec();
+        ends.extend_from_slice(&order[n - TARGETS_AT_EACH_END..]);
+        ends
+    };
+
+    let mut header = vec!["target".to_string()];
+    for model in &scored {
+        header.push(format!("{} RMSE", model.name));
+        header.push(format!("{} R²", model.name));
+    }
+    let mut undefined = false;
+    let rows: Vec<Vec<String>> = shown
+        .iter()
+        .map(|&t| {
+            let mut row = vec![report.targets[t].clone()];
+            for model in &scored {
+                let s = model.per_target[t];
+                row.push(format_number(s.get(Metric::Rmse)));
+                undefined |= s.r2.is_nan();
+                row.push(if s.r2.is_nan() { "NaN †".into() } else { format_number(s.r2) });
+            }
+            row
+        })
+        .collect();
+    table(out, &header, &rows);
+    if undefined {
+        let _ = writeln!(out, "\n† {R2_UNDEFINED}.");
+    }
+    let _ = writeln!(out);
+}
