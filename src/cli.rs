@@ -27,7 +27,7 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = PARITY_HELP)]
+#[command(after_help = PARITY_HELP, allow_negative_numbers = true)]
 pub struct CompareArgs {
     /// CSV file with a header row. Column roles come from a sidecar TOML file of the
     /// same name (data.csv → data.toml) when one exists, and from the flags below.

@@ -32,6 +32,12 @@ pub fn read_table(path: &Path, delimiter: u8) -> Result<RawTable> {
     let csv_error = |message: String| Error::Csv { path: path.into(), message };
 
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
+    // csv 1.3 numbers the records of a CRLF file one line too low (the header's LF is
+    // counted as part of the next record), so error messages would point at the wrong
+    // line. Parsing LF line ends avoids that; a CR inside a quoted cell is lost, which
+    // numeric data never has.
+    let body = normalize_line_ends(body);
+    let body = body.as_slice();
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(csv_error("file is empty; expected a header row and data rows".into()));
     }
@@ -73,6 +79,18 @@ pub fn read_table(path: &Path, delimiter: u8) -> Result<RawTable> {
         return Err(csv_error("file has a header but no data rows".into()));
     }
     Ok(RawTable { header, rows, sha256 })
+}
+
+fn normalize_line_ends(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut iter = bytes.iter().peekable();
+    while let Some(&b) = iter.next() {
+        if b == b'\r' && iter.peek() == Some(&&b'\n') {
+            continue;
+        }
+        out.push(b);
+    }
+    out
 }
 
 fn check_header(header: &[String], delimiter: u8) -> std::result::Result<(), String> {
@@ -146,6 +164,13 @@ mod tests {
         assert_eq!(table.rows.len(), 2);
         assert_eq!(table.rows[1].cells, vec!["3", "4"]);
         assert_eq!(table.rows[1].line, 3);
+    }
+
+    #[test]
+    fn crlf_error_names_the_right_line() {
+        let file = write_temp(b"a,b\r\n1,2\r\n3\r\n");
+        let message = read_table(file.path(), b',').unwrap_err().to_string();
+        assert!(message.contains("line 3 has 1 fields"), "{message}");
     }
 
     #[test]
