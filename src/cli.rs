@@ -99,6 +99,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
+    /// Compare the fresh results with the report already in the report folder instead of
+    /// writing it; fails if a number differs by more than 1e-5 relative (times and dates
+    /// are skipped)
+    #[arg(long)]
+    pub check: bool,
+
     /// Peer results JSON written by baselines/peers.py, shown beside lunchbench's numbers
     /// when its data set checksum matches [default: baselines/results/<CSV file stem>.json]
     #[arg(long, value_name = "FILE")]

@@ -31,8 +31,13 @@ pub fn compare(args: CompareArgs) -> Result<Report> {
 
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(report::terminal::render(&report).as_bytes());
-    report::write(&report, &config.out)?;
-    log::info!("report written to {}", config.out.display());
+    if config.check {
+        report::check::check(&report, &config.out)?;
+        log::info!("{} matches this run", config.out.display());
+    } else {
+        report::write(&report, &config.out)?;
+        log::info!("report written to {}", config.out.display());
+    }
     if report.best().is_none() {
         return Err(Error::Usage("every model failed; see the messages above".into()));
     }

@@ -53,6 +53,8 @@ pub struct RunConfig {
     pub test_fraction: f64,
     pub out: PathBuf,
     pub peers: PathBuf,
+    /// Compare with the existing report instead of writing one.
+    pub check: bool,
     pub models: Vec<Box<dyn Regressor>>,
 }
 
@@ -115,6 +117,7 @@ impl RunConfig {
                 .run
                 .peers
                 .unwrap_or_else(|| Path::new("baselines/results").join(format!("{stem}.json"))),
+            check: args.run.check,
             csv: args.csv,
             sidecar: sidecar_path,
             roles,

@@ -5,6 +5,7 @@
 //! assembled under a temporary name and renamed into place, so a failed run leaves the
 //! previous report as it was.
 
+pub mod check;
 mod csv_files;
 mod folder;
 mod json;

@@ -32,7 +32,7 @@ pub fn leaderboard_rows(report: &Report) -> Vec<Vec<String>> {
                 Some(rank) => rank.to_string(),
                 None => "failed".to_string(),
             };
-            let timing = |seconds: f64| format!("{seconds:.3}");
+            let timing = format_number;
             let mut row = vec![rank, model.name.clone()];
             match (&model.failure, model.aggregate(Metric::Rmse), model.aggregate(Metric::R2)) {
                 (None, Some(rmse), Some(r2)) => {
