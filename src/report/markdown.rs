@@ -94,8 +94,51 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(out);
 
+    peers_section(&mut out, report);
     per_target_section(&mut out, report);
     out
+}
+
+fn peers_section(out: &mut String, report: &Report) {
+    let Some(peers) = &report.peers else { return };
+    let _ = writeln!(
+        out,
+        "## Peer results
+"
+    );
+    let versions: Vec<String> = ["scikit_learn", "keras", "tensorflow"]
+        .iter()
+        .filter_map(|k| peers.versions.get(*k).map(|v| format!("{k} {v}")))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Recorded by `baselines/peers.py` on the same file (same SHA-256) and the same split, on \
+         {} with {}; read from `{}`. Averages are over the same targets as above; fit times \
+         come from that run, not this one.\n",
+        peers.date,
+        versions.join(", "),
+        peers.source
+    );
+    let header: Vec<String> =
+        ["peer model", "RMSE mean", "RMSE median", "R² mean", "fit s", "settings"]
+            .map(String::from)
+            .to_vec();
+    let rows: Vec<Vec<String>> = peers
+        .models
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                format_number(p.mean_rmse),
+                format_number(p.median_rmse),
+                p.mean_r2.map_or("NaN".into(), format_number),
+                format_number(p.fit_seconds),
+                p.description.clone(),
+            ]
+        })
+        .collect();
+    table(out, &header, &rows);
+    let _ = writeln!(out);
 }
 
 fn per_target_section(out: &mut String, report: &Report) {
