@@ -4,10 +4,12 @@
 //! 1/(2n)‖y_j − Xw_j − b_j‖² + α·ρ‖w_j‖₁ + α(1 − ρ)/2·‖w_j‖², with α = `alpha` and
 //! ρ = `l1_ratio`. This is not the multi-task elastic net, which couples the targets.
 
-use linfa::traits::{Fit, Predict};
-use linfa::Dataset;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rayon::prelude::*;
+
+mod linfa;
+
+use self::linfa::fit_linfa_one;
 
 use super::ridge::LinearModel;
 use super::scaling::Standardizer;
@@ -123,27 +125,6 @@ impl Regressor for ElasticNet {
         }
         Ok(Box::new(LinearModel::from_standardized(coef, &scaler, &y_mean)))
     }
-}
-
-/// Fits one centered target with linfa-elasticnet and returns its coefficients.
-fn fit_linfa_one(
-    x: &Array2<f64>,
-    y: Array1<f64>,
-    params: &ElasticNetParams,
-) -> Result<Array1<f64>, ModelError> {
-    let dataset = Dataset::new(x.clone(), y);
-    let model = linfa_elasticnet::ElasticNet::params()
-        .penalty(params.alpha)
-        .l1_ratio(params.l1_ratio)
-        .tolerance(params.tolerance)
-        .max_iterations(params.max_iterations)
-        .with_intercept(false)
-        .fit(&dataset)
-        .map_err(|e| ModelError::Numerical(format!("linfa-elasticnet failed: {e}")))?;
-    // The fitted hyperplane is all that is kept; predict once to keep linfa's own
-    // prediction path exercised in debug builds.
-    debug_assert_eq!(model.predict(x).len(), x.nrows());
-    Ok(model.hyperplane().to_owned())
 }
 
 #[cfg(test)]
