@@ -4,15 +4,16 @@ use linfa::traits::{Fit, Predict};
 use linfa::Dataset;
 use ndarray::{Array1, Array2};
 
-use super::ElasticNetParams;
+use super::{ElasticNetParams, TargetFit};
 use crate::models::ModelError;
 
-/// Fits one centered target with linfa-elasticnet and returns its coefficients.
+/// Fits one centered target with linfa-elasticnet.
 pub(super) fn fit_linfa_one(
     x: &Array2<f64>,
     y: Array1<f64>,
     params: &ElasticNetParams,
-) -> Result<Array1<f64>, ModelError> {
+) -> Result<TargetFit, ModelError> {
+    let gap_tolerance = params.tolerance * y.dot(&y);
     let dataset = Dataset::new(x.clone(), y);
     let model = linfa_elasticnet::ElasticNet::params()
         .penalty(params.alpha)
@@ -25,5 +26,12 @@ pub(super) fn fit_linfa_one(
     // The fitted hyperplane is all that is kept; predict once to keep linfa's own
     // prediction path exercised in debug builds.
     debug_assert_eq!(model.predict(x).len(), x.nrows());
-    Ok(model.hyperplane().to_owned())
+    // linfa reports the gap of n times the objective, with the same threshold
+    // tolerance·‖y‖², from the last time its stopping rule computed it.
+    Ok(TargetFit {
+        coef: model.hyperplane().to_vec(),
+        duality_gap: model.duality_gap(),
+        gap_tolerance,
+        n_iterations: model.n_steps(),
+    })
 }
