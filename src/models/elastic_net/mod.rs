@@ -271,8 +271,29 @@ impl ElasticNet {
 
 #[cfg(test)]
 mod tests {
+    use super::coordinate_descent::tests::random_problem;
     use super::*;
+    use crate::models::ridge::solve_ridge;
     use ndarray::array;
+
+    fn fit_with(params: ElasticNetParams, x: &Array2<f64>, y: &Array2<f64>) -> FittedElasticNet {
+        ElasticNet::new(params).unwrap().fit_elastic_net(x.view(), y.view()).unwrap()
+    }
+
+    /// Columns 1 to 5 of the 8 × 8 Sylvester Hadamard matrix: centered, unit population
+    /// variance and mutually orthogonal, so each coefficient has a closed form.
+    fn orthogonal_design() -> Array2<f64> {
+        Array2::from_shape_fn(
+            (8, 5),
+            |(i, j)| {
+                if (i & (j + 1)).count_ones() % 2 == 0 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            },
+        )
+    }
 
     /// linfa-elasticnet 0.8.1 on its own returns slope 0.143 and intercept 2 here;
     /// centering the predictors first recovers the exact line.
@@ -295,9 +316,175 @@ mod tests {
     }
 
     #[test]
+    fn coordinate_descent_recovers_uncentered_line() {
+        let x = array![[1.0], [2.0], [3.0]];
+        let y = array![[1.0], [2.0], [3.0]];
+        let params = ElasticNetParams {
+            alpha: 1e-8,
+            standardize: false,
+            tolerance: 1e-12,
+            solver: Solver::CoordinateDescent,
+            ..Default::default()
+        };
+        let fitted = ElasticNet::new(params).unwrap().fit(x.view(), y.view()).unwrap();
+        let pred = fitted.predict(array![[0.0], [10.0]].view()).unwrap();
+        assert!(pred[[0, 0]].abs() < 1e-6, "intercept {}", pred[[0, 0]]);
+        assert!((pred[[1, 0]] - 10.0).abs() < 1e-6, "prediction at 10 is {}", pred[[1, 0]]);
+    }
+
+    #[test]
     fn l1_ratio_out_of_range_is_rejected() {
         let params = ElasticNetParams { l1_ratio: 1.5, ..Default::default() };
         let err = ElasticNet::new(params).unwrap_err();
         assert_eq!(err.setting, "l1_ratio");
+    }
+
+    #[test]
+    fn solver_setting_is_kebab_case() {
+        let parse = |text: &str| toml::from_str::<ElasticNetParams>(text).map(|p| p.solver);
+        assert_eq!(parse("").unwrap(), Solver::CoordinateDescent);
+        assert_eq!(parse("solver = \"coordinate-descent\"").unwrap(), Solver::CoordinateDescent);
+        assert_eq!(parse("solver = \"linfa\"").unwrap(), Solver::Linfa);
+        assert!(parse("solver = \"Linfa\"").is_err());
+        let model = ElasticNet::new(ElasticNetParams::default()).unwrap();
+        assert!(model.settings().contains(&("solver".into(), "coordinate-descent".into())));
+    }
+
+    /// On an orthogonal standardized design the objective separates, and coefficient j is
+    /// S(x_jᵀy/n, αρ)/(1 + α(1 − ρ)) with S the soft-thresholding operator.
+    #[test]
+    fn orthogonal_design_matches_closed_form() {
+        let x = orthogonal_design();
+        let slopes = array![3.0, -2.0, 0.5, 0.05, 0.0];
+        let y = (x.dot(&slopes) + 10.0).insert_axis(Axis(1));
+        let alpha = 0.3;
+        for l1_ratio in [1.0, 0.5, 0.0] {
+            let params =
+                ElasticNetParams { alpha, l1_ratio, tolerance: 1e-12, ..Default::default() };
+            let fitted = fit_with(params, &x, &y);
+            assert!(fitted.converged()[0], "l1_ratio {l1_ratio} did not converge");
+            for (j, &b) in slopes.iter().enumerate() {
+                let shrunk = (b.abs() - alpha * l1_ratio).max(0.0) * b.signum();
+                let expected = shrunk / (1.0 + alpha * (1.0 - l1_ratio));
+                let got = fitted.coef()[[j, 0]];
+                // Soft thresholding zeroes a coefficient exactly, but a pure ridge penalty
+                // leaves the rounding error of x_jᵀy.
+                if expected == 0.0 && l1_ratio > 0.0 {
+                    assert_eq!(got, 0.0, "l1_ratio {l1_ratio}, coefficient {j}");
+                } else {
+                    assert!(
+                        (got - expected).abs() < 1e-9,
+                        "l1_ratio {l1_ratio}, coefficient {j}: {got} vs {expected}"
+                    );
+                }
+            }
+            assert!((fitted.intercept()[0] - 10.0).abs() < 1e-9);
+        }
+    }
+
+    /// With l1_ratio 0 the objective is ridge's with penalty n·α, and more predictors than
+    /// rows make every coefficient nonzero.
+    #[test]
+    fn ridge_like_matches_closed_form_ridge() {
+        let (x, y) = random_problem(5, 10, 25, 2);
+        let alpha = 0.1;
+        let params = ElasticNetParams {
+            alpha,
+            l1_ratio: 0.0,
+            standardize: false,
+            tolerance: 1e-12,
+            ..Default::default()
+        };
+        let fitted = fit_with(params, &x, &y);
+        let expected = solve_ridge(x.view(), y.view(), 10.0 * alpha).unwrap();
+        let largest = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for ((i, j), &want) in expected.indexed_iter() {
+            let got = fitted.coef()[[i, j]];
+            assert!(
+                (got - want).abs() <= 1e-7 * largest,
+                "coefficient ({i}, {j}): {got} vs {want}"
+            );
+        }
+        assert!(fitted.converged().iter().all(|&c| c));
+    }
+
+    #[test]
+    fn constant_predictor_stays_finite() {
+        let x = array![[1.0, 5.0], [2.0, 5.0], [3.0, 5.0], [4.0, 5.0]];
+        let y = array![[2.0], [4.1], [5.9], [8.0]];
+        for solver in [Solver::CoordinateDescent, Solver::Linfa] {
+            let params = ElasticNetParams { solver, ..Default::default() };
+            let fitted = fit_with(params, &x, &y);
+            assert!(fitted.coef().iter().all(|v| v.is_finite()), "{solver}: {}", fitted.coef());
+            assert_eq!(fitted.coef()[[1, 0]], 0.0, "{solver}");
+            let pred = fitted.predict(x.view()).unwrap();
+            assert!(pred.iter().all(|v| v.is_finite()), "{solver}: {pred}");
+        }
+    }
+
+    #[test]
+    fn constant_target_has_zero_coefficients() {
+        let (x, y) = random_problem(9, 12, 6, 1);
+        let mut targets = Array2::from_elem((12, 2), 2.5);
+        targets.column_mut(0).assign(&y.column(0));
+        let fitted = fit_with(ElasticNetParams::default(), &x, &targets);
+        assert!(fitted.coef().column(1).iter().all(|&w| w == 0.0), "{}", fitted.coef());
+        assert_eq!(fitted.intercept()[1], 2.5);
+        assert!(fitted.coef().column(0).iter().any(|&w| w != 0.0));
+    }
+
+    /// Above α_max = max_j |x_jᵀy|/(n·ρ) on the standardized predictors, zero is optimal
+    /// and the solver returns it exactly. Just below it, some coefficient enters.
+    #[test]
+    fn alpha_above_alpha_max_gives_zero_coefficients() {
+        let (x, y) = random_problem(4, 20, 9, 1);
+        let x = x + 3.0;
+        let l1_ratio = 0.5;
+        let xs = Standardizer::fit(x.view(), 0.0).transform(x.view());
+        let correlation = xs.t().dot(&y.column(0));
+        let alpha_max = correlation.iter().fold(0.0f64, |m, v| m.max(v.abs())) / (20.0 * l1_ratio);
+
+        let above = ElasticNetParams { alpha: 1.01 * alpha_max, l1_ratio, ..Default::default() };
+        let fitted = fit_with(above, &x, &y);
+        assert!(fitted.coef().iter().all(|&w| w == 0.0), "{}", fitted.coef());
+        assert_eq!(fitted.n_iterations()[0], 0);
+
+        let below = ElasticNetParams { alpha: 0.9 * alpha_max, l1_ratio, ..Default::default() };
+        let fitted = fit_with(below, &x, &y);
+        assert!(fitted.coef().iter().any(|&w| w != 0.0), "{}", fitted.coef());
+    }
+
+    #[test]
+    fn results_do_not_depend_on_thread_count() {
+        let (x, y) = random_problem(21, 30, 80, 12);
+        let fit_on = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| fit_with(ElasticNetParams::default(), &x, &y))
+        };
+        let one = fit_on(1);
+        for threads in [2, 3] {
+            let many = fit_on(threads);
+            assert_eq!(one.coef(), many.coef(), "{threads} threads");
+            assert_eq!(one.intercept(), many.intercept(), "{threads} threads");
+            assert_eq!(one.n_iterations(), many.n_iterations(), "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn unconverged_targets_are_reported() {
+        let (x, y) = random_problem(13, 15, 40, 2);
+        let params = ElasticNetParams {
+            alpha: 1e-4,
+            tolerance: 1e-14,
+            max_iterations: 2,
+            ..Default::default()
+        };
+        let fitted = fit_with(params, &x, &y);
+        assert_eq!(fitted.converged(), &[false, false]);
+        assert!(fitted.n_iterations().iter().all(|&n| n <= 2));
+        let notes = fitted.fit_notes();
+        assert!(notes.contains(&("converged_targets".into(), "0 of 2".into())), "{notes:?}");
+        let gaps = fitted.duality_gaps();
+        assert!(gaps.iter().all(|&g| g > 0.0), "{gaps:?}");
     }
 }
