@@ -14,14 +14,15 @@
 //!    to exceeding λ₁ (the bound that keeps w_j = 0 optimal). The set contains at least
 //!    twice the nonzero count and never shrinks between outer checks.
 //! 3. Cyclic coordinate descent on the working set W, kept in Gram form so that a sweep
-//!    costs |W|² operations instead of the 2·n·p of a residual update over all predictors.
+//!    costs about |W|² operations, against 2·n·p for a sweep over all predictors that
+//!    updates the residual.
 //!    Every few sweeps a Newton step solves the smooth problem on the current support and
 //!    signs, which coordinate descent approaches only slowly on collinear predictors such
 //!    as spectra. The inner solve stops when the working-set gap falls below
 //!    [`INNER_GAP_FRACTION`] of the outer gap, and control returns to step 1.
 //!
 //! The duality gap and its threshold follow scikit-learn's `enet_coordinate_descent` in
-//! `sklearn/linear_model/_cd_fast.pyx` (main branch, mid-2026). For λ₁ > 0 the dual point
+//! `sklearn/linear_model/_cd_fast.pyx` (main branch as of mid-2026). For λ₁ > 0 the dual point
 //! is the residual rescaled into the dual feasible set. For λ₁ = 0 (ridge) it is the
 //! residual itself, in the dual that needs no rescaling. A tolerance therefore means the
 //! same here as there. One iteration is one sweep over the working set.
@@ -107,7 +108,8 @@ struct Design {
     n_predictors: usize,
     /// Column-major n × p values, so each column is a contiguous slice.
     columns: Vec<f64>,
-    /// ‖x_j‖² per column. It is zero for a constant predictor, which then never enters a fit.
+    /// ‖x_j‖² per column. A column that is exactly zero after centering, as a constant
+    /// predictor usually is, never enters a fit.
     sq_norms: Vec<f64>,
     /// Row-major p × p Gram matrix XᵀX, when p is at most the limit given to `new`.
     gram: Option<Vec<f64>>,
@@ -341,7 +343,7 @@ impl TargetSolver<'_> {
         let l1 = self.penalty.l1;
 
         // Lower scores are nearer to (or past) violating |z_j| ≤ λ₁, and nonzero coefficients
-        // always stay. Constant predictors are left out, because their coefficient is zero.
+        // always stay. All-zero columns are left out, because their coefficient stays zero.
         ws.scores.clear();
         let mut n_nonzero = 0;
         for j in 0..design.n_predictors {
