@@ -79,11 +79,12 @@ impl Activation {
     #[inline(always)]
     fn apply<T: Float>(self, z: T) -> T {
         match self {
+            // NaN passes through, so a non-finite weight always reaches the loss.
             Activation::Relu => {
-                if z > T::ZERO {
-                    z
-                } else {
+                if z < T::ZERO {
                     T::ZERO
+                } else {
+                    z
                 }
             }
             Activation::Tanh => z.tanh(),
@@ -541,6 +542,9 @@ mod tests {
             assert!((Activation::Tanh.apply(z) - z.tanh()).abs() < 1e-15);
             assert!((Activation::Sigmoid.apply(z) - 1.0 / (1.0 + (-z).exp())).abs() < 1e-15);
             assert_eq!(Activation::Linear.apply(z), z);
+        }
+        for activation in Activation::ALL {
+            assert!(activation.apply(f64::NAN).is_nan(), "{activation}");
         }
         assert!(Activation::Sigmoid.apply(-1000.0f32).is_finite());
         assert_eq!(Activation::Sigmoid.apply(1000.0f32), 1.0);

@@ -59,7 +59,7 @@ pub struct ValidationData<'a, T> {
 /// - [`ModelError::Shape`] when `x`, `y` or the validation data do not match the
 ///   network's inputs and outputs or each other, or there are no training rows.
 /// - [`ModelError::NonFiniteLoss`] with the 1-based epoch when a batch loss or the
-///   validation loss is NaN or infinite, or a weight is after the epoch's last step.
+///   validation loss is NaN or infinite, or a weight is after the last epoch.
 ///
 /// # Panics
 ///
@@ -141,9 +141,6 @@ pub fn train<T: Float>(
             epoch_squared_error += squared_error;
         }
         history.loss.push(epoch_squared_error / (n_rows * n_outputs) as f64);
-        if !weights_are_finite(network) {
-            return Err(ModelError::NonFiniteLoss { epoch });
-        }
 
         let (Some(data), Some(buffers)) = (validation, validation_workspace.as_mut()) else {
             continue;
@@ -162,6 +159,11 @@ pub fn train<T: Float>(
         }
     }
 
+    // A non-finite weight makes the next batch loss non-finite, because every
+    // activation passes NaN through. Only the last step has no next batch.
+    if !weights_are_finite(network) {
+        return Err(ModelError::NonFiniteLoss { epoch: history.loss.len() });
+    }
     history.best_epoch = match early_stopping {
         Some(stopping) => {
             network.copy_weights_from(&stopping.best_weights);
