@@ -337,6 +337,11 @@ impl<T: Float> Workspace<T> {
     }
 
     /// Runs the forward pass over the first `rows` rows of the input buffer.
+    ///
+    /// # Panics
+    ///
+    /// When `rows` exceeds the capacity, or `network` has other layer shapes than the
+    /// network the workspace was allocated for.
     pub fn forward(&mut self, network: &Network<T>, rows: usize) {
         assert!(rows <= self.capacity, "batch of {rows} rows exceeds workspace capacity");
         for (index, layer) in network.layers.iter().enumerate() {
@@ -360,6 +365,10 @@ impl<T: Float> Workspace<T> {
     /// The loss is averaged over rows and outputs, as Keras's `mse` loss is over one
     /// batch. Returns the sum of squared errors, so callers can weight batches by their
     /// rows; the batch loss is that sum divided by `rows × outputs`.
+    ///
+    /// # Panics
+    ///
+    /// As [`Self::forward`], and when the workspace has no backward-pass buffers.
     pub fn backward(
         &mut self,
         network: &Network<T>,
