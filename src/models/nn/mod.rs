@@ -4,7 +4,7 @@
 //! [`DenseNet`] is the [`Regressor`]: it standardizes the data, splits off validation
 //! rows, trains one or more networks and averages their predictions. The layers below
 //! it are public for callers that need the raw Keras recipe with given weights:
-//! [`Network`] and [`Dense`] hold the weights, and [`train`] runs minibatch Adam on
+//! [`Network`] and [`Dense`] contain the weights, and [`train`] runs minibatch Adam on
 //! prepared float32 arrays.
 
 mod adam;
@@ -31,6 +31,9 @@ use super::{
     check_predict_shape, check_training_shapes, FittedRegressor, ModelError, Regressor,
     SettingsError, TrainingHistory,
 };
+
+/// One trained ensemble member and its loss history.
+type TrainedMember = (Network<f32>, TrainingHistory);
 
 /// ChaCha stream for the initial weights of a network.
 const INIT_STREAM: u64 = 0;
@@ -89,7 +92,7 @@ impl DenseNet {
     ///
     /// - [`ModelError::Shape`] when `x` and `y` have different row counts, no rows or
     ///   columns, or the validation split leaves no training rows.
-    /// - [`ModelError::Numerical`] when a value is NaN or infinite after conversion to
+    /// - [`ModelError::Numerical`] when a value is NaN, infinite or beyond the range of
     ///   float32.
     /// - [`ModelError::NonFiniteLoss`] from the first ensemble member whose loss stops
     ///   being finite.
@@ -119,8 +122,7 @@ impl DenseNet {
         // Members are independent, so training them in parallel gives the same results
         // as in sequence. Results are collected in member order, so the error returned
         // is the one of the lowest failing seed.
-        let members: Vec<Result<(Network<f32>, TrainingHistory), ModelError>> = (0..params
-            .ensemble)
+        let members: Vec<Result<TrainedMember, ModelError>> = (0..params.ensemble)
             .into_par_iter()
             .map(|member| {
                 let seed = params.seed.wrapping_add(member as u64);
@@ -152,7 +154,7 @@ impl DenseNet {
         x: ArrayView2<f32>,
         y: ArrayView2<f32>,
         validation: Option<ValidationData<'_, f32>>,
-    ) -> Result<(Network<f32>, TrainingHistory), ModelError> {
+    ) -> Result<TrainedMember, ModelError> {
         let params = &self.params;
         let mut init_rng = ChaCha8Rng::seed_from_u64(seed);
         init_rng.set_stream(INIT_STREAM);
