@@ -7,6 +7,7 @@
 pub mod elastic_net;
 mod linalg;
 pub mod mean;
+pub mod nn;
 pub mod pls;
 pub mod ridge;
 pub mod scaling;

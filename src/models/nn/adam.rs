@@ -1,0 +1,187 @@
+//! The Adam optimizer in the form Keras 3 applies it.
+
+use ndarray::{Array1, Array2};
+
+use super::network::{Float, Gradients, Network};
+
+/// Adam hyperparameters, with Keras's defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamConfig {
+    pub learning_rate: f64,
+    pub beta_1: f64,
+    pub beta_2: f64,
+    pub epsilon: f64,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        AdamConfig { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 }
+    }
+}
+
+/// Adam moment estimates for every parameter of one network, and the step count.
+///
+/// Each step updates, for every weight w with gradient g:
+///
+/// ```text
+/// m += (g − m)(1 − β₁)
+/// v += (g² − v)(1 − β₂)
+/// w −= (m · α) / (√v + ε)     with α = lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+/// ```
+///
+/// with t counting steps from 1. This is the operation order of `keras.optimizers.Adam`
+/// (`update_step` in Keras 3.15), which rounds differently in float32 from the
+/// textbook m = β₁m + (1 − β₁)g.
+#[derive(Debug, Clone)]
+pub struct Adam<T> {
+    config: AdamConfig,
+    step: u64,
+    kernel_moments: Vec<(Array2<T>, Array2<T>)>,
+    bias_moments: Vec<(Array1<T>, Array1<T>)>,
+}
+
+impl<T: Float> Adam<T> {
+    /// Creates zero moments shaped like `network`'s parameters.
+    pub fn new(config: AdamConfig, network: &Network<T>) -> Self {
+        let kernel_moments = network
+            .layers()
+            .iter()
+            .map(|l| (Array2::zeros(l.kernel.raw_dim()), Array2::zeros(l.kernel.raw_dim())))
+            .collect();
+        let bias_moments = network
+            .layers()
+            .iter()
+            .map(|l| (Array1::zeros(l.bias.raw_dim()), Array1::zeros(l.bias.raw_dim())))
+            .collect();
+        Adam { config, step: 0, kernel_moments, bias_moments }
+    }
+
+    /// Number of steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.step
+    }
+
+    /// Applies one update to every parameter of `network` from `gradients`.
+    pub fn step(&mut self, network: &mut Network<T>, gradients: &Gradients<T>) {
+        self.step += 1;
+        let config = self.config;
+        // As Keras, the bias corrections are computed in the variable's precision.
+        let t = T::from_f64(self.step as f64);
+        let beta_1 = T::from_f64(config.beta_1);
+        let beta_2 = T::from_f64(config.beta_2);
+        let learning_rate = T::from_f64(config.learning_rate);
+        let alpha = learning_rate * (T::ONE - beta_2.powf(t)).sqrt() / (T::ONE - beta_1.powf(t));
+        let coefficients = Coefficients {
+            one_minus_beta_1: T::from_f64(1.0 - config.beta_1),
+            one_minus_beta_2: T::from_f64(1.0 - config.beta_2),
+            alpha,
+            epsilon: T::from_f64(config.epsilon),
+        };
+
+        let moments = self.kernel_moments.iter_mut().zip(self.bias_moments.iter_mut());
+        for (((layer, (m_k, v_k)), (m_b, v_b)), (g_k, g_b)) in network
+            .layers_mut()
+            .iter_mut()
+            .zip(moments)
+            .map(|(layer, (k, b))| ((layer, k), b))
+            .zip(gradients.kernels.iter().zip(&gradients.biases))
+        {
+            update(
+                layer.kernel.as_slice_mut().expect("kernel is contiguous"),
+                g_k.as_slice().expect("gradient is contiguous"),
+                m_k.as_slice_mut().expect("moment is contiguous"),
+                v_k.as_slice_mut().expect("moment is contiguous"),
+                &coefficients,
+            );
+            update(
+                layer.bias.as_slice_mut().expect("bias is contiguous"),
+                g_b.as_slice().expect("gradient is contiguous"),
+                m_b.as_slice_mut().expect("moment is contiguous"),
+                v_b.as_slice_mut().expect("moment is contiguous"),
+                &coefficients,
+            );
+        }
+    }
+}
+
+struct Coefficients<T> {
+    one_minus_beta_1: T,
+    one_minus_beta_2: T,
+    alpha: T,
+    epsilon: T,
+}
+
+/// Updates moments and weights in one pass over the four arrays.
+#[inline]
+fn update<T: Float>(
+    weights: &mut [T],
+    gradients: &[T],
+    first_moments: &mut [T],
+    second_moments: &mut [T],
+    c: &Coefficients<T>,
+) {
+    let n = weights.len();
+    assert_eq!(gradients.len(), n);
+    assert_eq!(first_moments.len(), n);
+    assert_eq!(second_moments.len(), n);
+    for (((w, &g), m), v) in
+        weights.iter_mut().zip(gradients).zip(first_moments.iter_mut()).zip(second_moments)
+    {
+        *m = *m + (g - *m) * c.one_minus_beta_1;
+        *v = *v + (g * g - *v) * c.one_minus_beta_2;
+        *w = *w - (*m * c.alpha) / (v.sqrt() + c.epsilon);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::nn::network::Dense;
+    use crate::models::nn::Activation;
+    use ndarray::array;
+
+    fn one_weight_network(w: f64) -> Network<f64> {
+        Network::from_layers(vec![Dense {
+            kernel: array![[w]],
+            bias: array![0.0],
+            activation: Activation::Linear,
+        }])
+        .unwrap()
+    }
+
+    #[test]
+    fn first_step_moves_by_learning_rate() {
+        // At t = 1, m = 0.1g and v = 0.001g², so the step is lr · g / (|g| + ε/√0.001)
+        // ≈ lr · sign(g) for |g| ≫ ε.
+        let mut network = one_weight_network(0.5);
+        let mut adam = Adam::new(AdamConfig::default(), &network);
+        let gradients = Gradients { kernels: vec![array![[4.0]]], biases: vec![array![0.0]] };
+        adam.step(&mut network, &gradients);
+        let moved = 0.5 - network.layers()[0].kernel[[0, 0]];
+        assert!((moved - 0.001).abs() < 1e-9, "moved {moved}");
+        assert_eq!(network.layers()[0].bias[0], 0.0);
+        assert_eq!(adam.steps(), 1);
+    }
+
+    #[test]
+    fn matches_textbook_recursions_in_f64() {
+        // The textbook recursions m = β₁m + (1 − β₁)g and v = β₂v + (1 − β₂)g² with the
+        // step α·m / (√v + ε), in f64. Keras's operation order changes only the rounding.
+        let config = AdamConfig { learning_rate: 0.01, ..Default::default() };
+        let mut network = one_weight_network(1.0);
+        let mut adam = Adam::new(config, &network);
+        let (mut w, mut m, mut v) = (1.0f64, 0.0f64, 0.0f64);
+        for t in 1..=20 {
+            let g = 2.0 * w - 0.3 * t as f64;
+            let gradients = Gradients { kernels: vec![array![[g]]], biases: vec![array![0.0]] };
+            network.layers_mut()[0].kernel[[0, 0]] = w;
+            adam.step(&mut network, &gradients);
+            m = 0.9 * m + 0.1 * g;
+            v = 0.999 * v + 0.001 * g * g;
+            let alpha = 0.01 * (1.0 - 0.999f64.powi(t)).sqrt() / (1.0 - 0.9f64.powi(t));
+            w -= alpha * m / (v.sqrt() + 1e-7);
+            let got = network.layers()[0].kernel[[0, 0]];
+            assert!((got - w).abs() < 1e-12, "step {t}: {got} vs {w}");
+        }
+    }
+}
