@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::models::nn::{Activation, HiddenSizes};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "lunchbench",
@@ -91,7 +93,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
 
-    /// Models to run, comma-separated [default: mean,ridge,elastic-net,pls]
+    /// Models to run, comma-separated [default: mean,ridge,elastic-net,pls,dense-nn]
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub models: Vec<String>,
 
@@ -145,6 +147,46 @@ pub struct ModelArgs {
     /// Scale predictors and targets to unit sample variance for PLS [default: true]
     #[arg(long, value_name = "BOOL")]
     pub pls_scale: Option<bool>,
+
+    /// Hidden layer sizes of the network, such as 64 or 128,64; `none` for a linear model [default: 64]
+    #[arg(long, value_name = "SIZES")]
+    pub nn_hidden: Option<HiddenSizes>,
+
+    /// Activation of the hidden layers: relu, tanh, sigmoid or linear [default: relu]
+    #[arg(long, value_name = "NAME")]
+    pub nn_activation: Option<Activation>,
+
+    /// Training epochs of the network [default: 80]
+    #[arg(long, value_name = "N")]
+    pub nn_epochs: Option<usize>,
+
+    /// Rows per minibatch; the last batch of an epoch may be smaller [default: 32]
+    #[arg(long, value_name = "ROWS")]
+    pub nn_batch_size: Option<usize>,
+
+    /// Adam learning rate [default: 0.001]
+    #[arg(long, value_name = "RATE")]
+    pub nn_learning_rate: Option<f64>,
+
+    /// Fraction of the training rows held out to compute a validation loss per epoch [default: 0]
+    #[arg(long, value_name = "FRACTION")]
+    pub nn_validation_fraction: Option<f64>,
+
+    /// Stop after this many epochs without a lower validation loss and keep the best weights [default: off]
+    #[arg(long, value_name = "EPOCHS")]
+    pub nn_patience: Option<usize>,
+
+    /// Networks trained from seeds seed, seed + 1, …, whose predictions are averaged [default: 1]
+    #[arg(long, value_name = "N")]
+    pub nn_ensemble: Option<usize>,
+
+    /// Standardize predictors and targets for the network; false reproduces a plain Keras script [default: true]
+    #[arg(long, value_name = "BOOL")]
+    pub nn_scale: Option<bool>,
+
+    /// Seed of the network's initial weights and batch shuffles [default: --seed]
+    #[arg(long, value_name = "SEED")]
+    pub nn_seed: Option<u64>,
 }
 
 const PARITY_HELP: &str = "\

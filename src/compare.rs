@@ -28,6 +28,7 @@ pub fn compare(args: CompareArgs) -> Result<Report> {
     let runs = runner::run(&dataset, &split, &config.models);
     let mut report = Report::new(&dataset, &split, runs, config.sidecar.clone(), config.seed);
     report.peers = report::peers::load(&config.peers, &dataset.sha256);
+    report.published = report::published_comparisons(&report, &config.published)?;
 
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(report::terminal::render(&report).as_bytes());

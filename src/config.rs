@@ -10,15 +10,16 @@ use crate::data::{LoadOptions, MissingPolicy, RoleSpec};
 use crate::error::{Error, Result};
 use crate::models::elastic_net::{ElasticNet, ElasticNetParams};
 use crate::models::mean::MeanPredictor;
+use crate::models::nn::{DenseNet, DenseNetParams};
 use crate::models::pls::{Pls, PlsParams};
 use crate::models::ridge::{Ridge, RidgeParams};
 use crate::models::Regressor;
 
 /// Models run when neither the flags nor the sidecar name them.
-pub const DEFAULT_MODELS: [&str; 4] = ["mean", "ridge", "elastic-net", "pls"];
+pub const DEFAULT_MODELS: [&str; 5] = ["mean", "ridge", "elastic-net", "pls", "dense-nn"];
 
 /// Every model name `--models` accepts.
-pub const KNOWN_MODELS: [&str; 4] = ["mean", "ridge", "elastic-net", "pls"];
+pub const KNOWN_MODELS: [&str; 5] = DEFAULT_MODELS;
 
 /// The sidecar TOML file: column roles, run settings and per-model settings.
 #[derive(Debug, Default, Deserialize)]
@@ -30,6 +31,22 @@ pub struct Sidecar {
     #[serde(rename = "elastic-net")]
     pub elastic_net: ElasticNetParams,
     pub pls: PlsParams,
+    #[serde(rename = "dense-nn")]
+    pub dense_nn: DenseNetParams,
+    /// Figures published for this data set and split, shown beside each model's.
+    pub published: Vec<PublishedFigure>,
+}
+
+/// A result from the literature on the same rows, such as a paper's test RMSE.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedFigure {
+    pub target: String,
+    /// Metric name as in `metrics.csv`: rmse, mae, r2 or max_error.
+    pub metric: String,
+    pub value: f64,
+    /// Who reported it, and with which model.
+    pub source: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,6 +73,7 @@ pub struct RunConfig {
     /// Compare with the existing report instead of writing one.
     pub check: bool,
     pub models: Vec<Box<dyn Regressor>>,
+    pub published: Vec<PublishedFigure>,
 }
 
 impl RunConfig {
@@ -99,6 +117,21 @@ impl RunConfig {
         override_value(&mut enet.tolerance, m.elastic_net_tolerance);
         override_value(&mut sidecar.pls.n_components, m.pls_components);
         override_value(&mut sidecar.pls.scale, m.pls_scale);
+        let nn = &mut sidecar.dense_nn;
+        if let Some(hidden) = m.nn_hidden.clone() {
+            nn.hidden = hidden.0;
+        }
+        override_value(&mut nn.activation, m.nn_activation);
+        override_value(&mut nn.epochs, m.nn_epochs);
+        override_value(&mut nn.batch_size, m.nn_batch_size);
+        override_value(&mut nn.learning_rate, m.nn_learning_rate);
+        override_value(&mut nn.validation_fraction, m.nn_validation_fraction);
+        override_value(&mut nn.patience, m.nn_patience.map(Some));
+        override_value(&mut nn.ensemble, m.nn_ensemble);
+        override_value(&mut nn.scale, m.nn_scale);
+        // The run seed seeds the network too, unless the network's own seed is given.
+        override_value(&mut nn.seed, args.run.seed.or(sidecar.run.seed));
+        override_value(&mut nn.seed, m.nn_seed);
 
         let names = if !args.run.models.is_empty() {
             args.run.models.clone()
@@ -125,6 +158,7 @@ impl RunConfig {
             seed: args.run.seed.or(sidecar.run.seed).unwrap_or(0),
             test_fraction: args.run.test_fraction.or(sidecar.run.test_fraction).unwrap_or(0.25),
             models,
+            published: sidecar.published,
         })
     }
 }
@@ -167,6 +201,7 @@ pub fn build_models(names: &[String], settings: &Sidecar) -> Result<Vec<Box<dyn 
             "ridge" => Box::new(Ridge::new(settings.ridge.clone())?),
             "elastic-net" => Box::new(ElasticNet::new(settings.elastic_net.clone())?),
             "pls" => Box::new(Pls::new(settings.pls.clone())?),
+            "dense-nn" => Box::new(DenseNet::new(settings.dense_nn.clone())?),
             other => {
                 return Err(Error::Usage(format!(
                     "unknown model {other:?}: expected one of {}",

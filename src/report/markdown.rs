@@ -94,9 +94,41 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(out);
 
+    published_section(&mut out, report);
     peers_section(&mut out, report);
     per_target_section(&mut out, report);
     out
+}
+
+fn published_section(out: &mut String, report: &Report) {
+    if report.published.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Published figures\n");
+    let _ = writeln!(out, "Results reported in the literature for the same test rows, beside each model's value here.\n");
+    let names: Vec<&String> =
+        report.models.iter().filter(|m| m.failure.is_none()).map(|m| &m.name).collect();
+    let mut header = vec!["target".to_string(), "metric".into(), "published".into()];
+    header.extend(names.iter().map(|n| n.to_string()));
+    header.push("source".into());
+    let rows: Vec<Vec<String>> = report
+        .published
+        .iter()
+        .map(|p| {
+            let mut row = vec![
+                p.figure.target.clone(),
+                p.figure.metric.clone(),
+                format_number(p.figure.value),
+            ];
+            row.extend(
+                names.iter().map(|n| p.models.get(*n).map_or(String::new(), |v| format_number(*v))),
+            );
+            row.push(p.figure.source.clone());
+            row
+        })
+        .collect();
+    table(out, &header, &rows);
+    let _ = writeln!(out);
 }
 
 fn peers_section(out: &mut String, report: &Report) {

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array2, Axis};
 use serde::Serialize;
 
+use crate::config::PublishedFigure;
 use crate::data::{Dataset, DroppedRow};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::metrics::{aggregate, Aggregate, Metric, TargetScores};
 use crate::models::TrainingHistory;
 use crate::runner::{ModelRun, Outcome};
@@ -38,6 +39,9 @@ pub struct Report {
     pub models: Vec<ModelReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<PeerResults>,
+    /// Published figures for this data set, each beside every model's value.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub published: Vec<PublishedComparison>,
     /// Test-row values of every target, rows × targets, for the charts and predictions.
     #[serde(skip)]
     pub actual: Array2<f64>,
@@ -173,6 +177,7 @@ impl Report {
             targets: dataset.target_names.clone(),
             models,
             peers: None,
+            published: Vec::new(),
             actual: dataset.y.select(Axis(0), &split.test),
         }
     }
@@ -222,6 +227,47 @@ fn model_report(run: ModelRun) -> ModelReport {
         history: run.history,
         predictions,
     }
+}
+
+/// A published figure and each scored model's value of the same metric on the same target.
+#[derive(Debug, Serialize)]
+pub struct PublishedComparison {
+    pub figure: PublishedFigure,
+    pub models: BTreeMap<String, f64>,
+}
+
+/// Pairs every published figure with the models' values.
+///
+/// # Errors
+/// A figure that names an unknown target or metric.
+pub fn published_comparisons(
+    report: &Report,
+    figures: &[PublishedFigure],
+) -> Result<Vec<PublishedComparison>> {
+    figures
+        .iter()
+        .map(|figure| {
+            let target = report.targets.iter().position(|t| *t == figure.target).ok_or_else(|| {
+                Error::Usage(format!(
+                    "published figure for target {:?}: no such target; use one of the target columns",
+                    figure.target
+                ))
+            })?;
+            let metric = Metric::ALL.into_iter().find(|m| m.name() == figure.metric).ok_or_else(|| {
+                Error::Usage(format!(
+                    "published figure metric {:?} is unknown; expected rmse, mae, r2 or max_error",
+                    figure.metric
+                ))
+            })?;
+            let models = report
+                .models
+                .iter()
+                .filter(|m| m.failure.is_none())
+                .map(|m| (m.name.clone(), m.per_target[target].get(metric)))
+                .collect();
+            Ok(PublishedComparison { figure: figure.clone(), models })
+        })
+        .collect()
 }
 
 /// Writes every report file into `out`, replacing an earlier report there only once all
