@@ -284,7 +284,13 @@ fn repo() -> PathBuf {
 }
 
 /// Runs `compare` on a shipped data set into a temporary folder and checks the files.
-fn check_shipped(name: &str, n_targets: usize, n_test: usize, n_train: usize, models: &[&str]) {
+fn check_shipped(
+    name: &str,
+    n_targets: usize,
+    n_test: usize,
+    n_train: usize,
+    models: &[&str],
+) -> tempfile::TempDir {
     let out = tempfile::tempdir().unwrap();
     let out_dir = out.path().join(name);
     let csv = format!("datasets/{name}.csv");
@@ -328,14 +334,114 @@ fn check_shipped(name: &str, n_targets: usize, n_test: usize, n_train: usize, mo
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     let sha = results["manifest"]["sha256"].as_str().unwrap();
     assert!(report.contains(sha));
+    out
 }
+
+const ALL_MODELS: [&str; 5] = ["mean", "ridge", "elastic-net", "pls", "dense-nn"];
 
 #[test]
 fn tecator_end_to_end() {
-    check_shipped("tecator", 3, 43, 172, &["mean", "ridge", "elastic-net", "pls"]);
+    let out = check_shipped("tecator", 3, 43, 172, &ALL_MODELS);
+    let history = std::fs::read_to_string(out.path().join("tecator/history/dense-nn.csv")).unwrap();
+    // The tecator sidecar trains for 1,000 epochs.
+    assert_eq!(history.lines().count(), 1 + 1000);
+    let report = std::fs::read_to_string(out.path().join("tecator/report.md")).unwrap();
+    assert!(report.contains("## Published figures"), "{report}");
+    assert!(report.contains("epochs = 1000"), "{report}");
 }
 
 #[test]
 fn lab_end_to_end() {
-    check_shipped("lab", 1400, 20, 60, &["mean", "ridge", "pls"]);
+    let out = check_shipped("lab", 1400, 20, 60, &ALL_MODELS);
+    let history = std::fs::read_to_string(out.path().join("lab/history/dense-nn.csv")).unwrap();
+    assert_eq!(history.lines().count(), 1 + 80);
+}
+
+#[test]
+fn failed_network_leaves_other_models_scored() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("tecator");
+    let args = [
+        "compare",
+        "datasets/tecator.csv",
+        "--out",
+        dir.to_str().unwrap(),
+        "--nn-scale",
+        "false",
+        "--nn-learning-rate",
+        "1e30",
+    ];
+    let run = lunchbench(&args, &repo());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("training loss is not finite at epoch 1"), "{}", run.stdout);
+    for model in ["mean", "ridge", "elastic-net", "pls"] {
+        assert!(
+            dir.join(format!("predictions/{model}.csv")).is_file(),
+            "{model} predictions missing"
+        );
+    }
+    assert!(!dir.join("predictions/dense-nn.csv").exists());
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let failed: Vec<&serde_json::Value> =
+        results["models"].as_array().unwrap().iter().filter(|m| !m["failure"].is_null()).collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["name"], "dense-nn");
+}
+
+#[test]
+fn same_seed_gives_identical_predictions() {
+    let out = tempfile::tempdir().unwrap();
+    let mut predictions = Vec::new();
+    for run in ["a", "b"] {
+        let dir = out.path().join(run);
+        let args = [
+            "compare",
+            "datasets/tecator.csv",
+            "--out",
+            dir.to_str().unwrap(),
+            "--models",
+            "dense-nn",
+            "--nn-epochs",
+            "50",
+            "--seed",
+            "7",
+        ];
+        let result = lunchbench(&args, &repo());
+        assert_eq!(result.code, 0, "{}", result.stderr);
+        predictions.push(std::fs::read_to_string(dir.join("predictions/dense-nn.csv")).unwrap());
+    }
+    assert_eq!(predictions[0], predictions[1]);
+}
+
+#[test]
+fn holdout_without_split_column_is_seeded() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), linear_csv(40)).unwrap();
+    let test_ids = |seed: &str| {
+        let run = lunchbench(
+            &[
+                "compare",
+                "data.csv",
+                "--targets",
+                "y",
+                "--id",
+                "id",
+                "--seed",
+                seed,
+                "--models",
+                "ridge",
+            ],
+            dir.path(),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let results: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join("reports/data/results.json")).unwrap(),
+        )
+        .unwrap();
+        results["split"]["test_ids"].clone()
+    };
+    assert_eq!(test_ids("3"), test_ids("3"));
+    assert_ne!(test_ids("3"), test_ids("4"));
+    assert_eq!(test_ids("3").as_array().unwrap().len(), 10);
 }
