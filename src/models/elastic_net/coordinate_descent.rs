@@ -307,6 +307,7 @@ struct InnerOutcome {
 }
 
 impl TargetSolver<'_> {
+    /// Fits one centered target, starting from all-zero coefficients.
     fn solve(mut self, y: ArrayView1<f64>) -> TargetFit {
         let design = self.design;
         for (dst, src) in self.ws.y.iter_mut().zip(y.iter()) {

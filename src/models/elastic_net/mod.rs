@@ -69,6 +69,10 @@ pub enum Solver {
     /// target at a time. Kept as a reference, because it is far slower on wide data: about
     /// 50 ms per lab.csv target against 0.2 ms for the in-house solver, measured with
     /// `benches/elastic_net.rs` on one thread of a 2-core AMD EPYC.
+    ///
+    /// NOTE: with `l1_ratio` 0 linfa's duality gap (formulation A of scikit-learn's, which
+    /// needs an L1 penalty) never falls below the tolerance, so every target runs all
+    /// `max_iterations` sweeps and is reported as not converged.
     Linfa,
 }
 
