@@ -3,9 +3,8 @@
 //! - `lab`: lab.csv training rows, 60 × 700 predictors (`inst1_*`) → 1,400 targets
 //!   (`inst2_*`, `inst3_*`), in-house coordinate descent.
 //! - `tecator`: tecator.csv training rows, 172 × 100 predictors → 3 targets.
-//! - `lab_linfa_10_targets`: the first 10 lab targets with the linfa-elasticnet solver. At
-//!   about 65 ms per target on one thread of a 2-core AMD EPYC, all 1,400 would take an
-//!   estimated 1.5 minutes.
+//! - `lab_linfa_10_targets`: the first 10 lab targets with the linfa-elasticnet solver. All
+//!   1,400 took 69 s in one run on a 2-core AMD EPYC, too long to repeat.
 //! - `tecator_linfa`: tecator with the linfa-elasticnet solver.
 //!
 //! Run with `cargo bench --bench elastic_net`. Samples are few and short, so medians from a

@@ -12,13 +12,14 @@
 //!    gap over all predictors, and the fit stops once it is at most `tolerance`·‖y‖².
 //! 2. A working set: the nonzero coefficients, plus the zero ones whose |z_j| comes closest
 //!    to exceeding λ₁ (the bound that keeps w_j = 0 optimal). The set contains at least
-//!    twice the nonzero count and never shrinks between outer checks.
+//!    twice the nonzero count and never shrinks between outer checks. Without an L1 penalty
+//!    (λ₁ = 0) it contains every predictor.
 //! 3. Cyclic coordinate descent on the working set W, kept in Gram form so that a sweep
 //!    costs about |W|² operations, against 2·n·p for a sweep over all predictors that
 //!    updates the residual.
 //!    Every few sweeps a Newton step solves the smooth problem on the current support and
 //!    signs, which coordinate descent approaches only slowly on collinear predictors such
-//!    as spectra. The inner solve stops when the working-set gap falls below
+//!    as spectra. A support wider than the row count is solved through an n × n system. The inner solve stops when the working-set gap falls below
 //!    [`INNER_GAP_FRACTION`] of the outer gap, and control returns to step 1.
 //!
 //! The duality gap and its threshold follow scikit-learn's `enet_coordinate_descent` in
@@ -97,7 +98,10 @@ fn fit_targets_with(
         .into_par_iter()
         .map_init(
             || Workspace::new(design.n_rows, design.n_predictors),
-            |workspace, j| TargetSolver { design, penalty, rule, ws: workspace }.solve(y.column(j)),
+            |workspace, j| {
+                let newton = NewtonSchedule::new();
+                TargetSolver { design, penalty, rule, ws: workspace, newton }.solve(y.column(j))
+            },
         )
         .collect()
 }
@@ -202,6 +206,8 @@ struct Workspace {
     support: Vec<usize>,
     system: Vec<f64>,
     rhs: Vec<f64>,
+    /// Right-hand side and solution of the n × n system of a wide support.
+    dual: Vec<f64>,
 }
 
 impl Workspace {
@@ -223,6 +229,7 @@ impl Workspace {
             support: Vec::new(),
             system: Vec::new(),
             rhs: Vec::new(),
+            dual: Vec::new(),
         }
     }
 }
@@ -264,6 +271,32 @@ struct TargetSolver<'a> {
     penalty: Penalty,
     rule: StoppingRule,
     ws: &'a mut Workspace,
+    newton: NewtonSchedule,
+}
+
+/// When the next Newton step is due, counted in sweeps across all inner solves of a target,
+/// so that inner solves shorter than the interval still get Newton steps.
+struct NewtonSchedule {
+    interval: u32,
+    sweeps_left: u32,
+}
+
+impl NewtonSchedule {
+    fn new() -> Self {
+        NewtonSchedule { interval: NEWTON_INTERVAL, sweeps_left: NEWTON_INTERVAL }
+    }
+
+    /// Counts one sweep and returns whether a Newton step is due after it.
+    fn is_due(&mut self) -> bool {
+        self.sweeps_left -= 1;
+        self.sweeps_left == 0
+    }
+
+    /// Schedules the next step: soon after a step that was taken, later after a rejected one.
+    fn record(&mut self, taken: bool) {
+        self.interval = if taken { NEWTON_INTERVAL } else { self.interval.saturating_mul(2) };
+        self.sweeps_left = self.interval;
+    }
 }
 
 /// Result of an inner solve.
@@ -274,6 +307,7 @@ struct InnerOutcome {
 }
 
 impl TargetSolver<'_> {
+    /// Fits one centered target, starting from all-zero coefficients.
     fn solve(mut self, y: ArrayView1<f64>) -> TargetFit {
         let design = self.design;
         for (dst, src) in self.ws.y.iter_mut().zip(y.iter()) {
@@ -359,7 +393,13 @@ impl TargetSolver<'_> {
             };
             ws.scores.push((score, j));
         }
-        let size = (2 * n_nonzero).max(MIN_WORKING_SET).max(previous_size).min(ws.scores.len());
+        // Without an L1 penalty every predictor with z_j ≠ 0 violates the optimality
+        // condition, so the working set is all of them at once.
+        let size = if l1 > 0.0 {
+            (2 * n_nonzero).max(MIN_WORKING_SET).max(previous_size).min(ws.scores.len())
+        } else {
+            ws.scores.len()
+        };
         if size < ws.scores.len() {
             ws.scores.select_nth_unstable_by(size, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         }
@@ -383,19 +423,13 @@ impl TargetSolver<'_> {
         gram_times(&self.ws.gram, &self.ws.set_w, &mut self.ws.set_gw);
 
         let mut outcome = InnerOutcome { sweeps: 0, changed: false };
-        let mut newton_interval = NEWTON_INTERVAL;
-        let mut next_newton = newton_interval;
         while outcome.sweeps < budget {
             outcome.sweeps += 1;
             let mut changed = self.sweep();
-            if outcome.sweeps == next_newton {
-                if self.newton_step(yy) {
-                    changed = true;
-                    newton_interval = NEWTON_INTERVAL;
-                } else {
-                    newton_interval *= 2;
-                }
-                next_newton = outcome.sweeps + newton_interval;
+            if self.newton.is_due() {
+                let taken = self.newton_step(yy);
+                self.newton.record(taken);
+                changed |= taken;
             }
             outcome.changed |= changed;
             if !changed {
@@ -470,37 +504,39 @@ impl TargetSolver<'_> {
     /// On that face the objective is a smooth quadratic, so every point of the segment
     /// towards the minimizer lowers it. When a coefficient would change sign, the step stops
     /// where it reaches zero, that coefficient leaves the support and the solve repeats.
-    /// Each repeat shrinks the support, so there are at most |S| + 1 solves. The step is
-    /// kept only if the objective decreased, which guards against an ill-conditioned solve.
+    /// Each repeat shrinks the support, so there are at most |S| + 1 solves. Without an L1
+    /// penalty the objective is smooth everywhere, and one solve over the whole working set
+    /// is exact. The step is kept only if the objective decreased, which guards against an
+    /// ill-conditioned solve.
     fn newton_step(&mut self, yy: f64) -> bool {
         let k = self.ws.set.len();
-        let Penalty { l1, l2 } = self.penalty;
-        {
-            let ws = &mut *self.ws;
-            ws.trial_w.clear();
-            ws.trial_w.extend_from_slice(&ws.set_w);
-        }
+        let l1 = self.penalty.l1;
+        self.ws.trial_w.clear();
+        self.ws.trial_w.extend_from_slice(&self.ws.set_w);
         loop {
             let ws = &mut *self.ws;
             ws.support.clear();
-            ws.support.extend((0..k).filter(|&i| ws.trial_w[i] != 0.0));
-            let m = ws.support.len();
-            if m == 0 {
+            if l1 > 0.0 {
+                ws.support.extend((0..k).filter(|&i| ws.trial_w[i] != 0.0));
+            } else {
+                ws.support.extend(0..k);
+            }
+            if ws.support.is_empty() {
                 break;
-            }
-            ws.system.clear();
-            for &a in &ws.support {
-                ws.system.extend(ws.support.iter().map(|&b| ws.gram[a * k + b]));
-            }
-            for d in 0..m {
-                ws.system[d * m + d] += l2;
             }
             ws.rhs.clear();
             ws.rhs.extend(ws.support.iter().map(|&i| ws.set_xty[i] - l1 * ws.trial_w[i].signum()));
-            if !cholesky_solve(&mut ws.system, m, &mut ws.rhs) {
+            if !self.solve_support_system() {
                 break;
             }
 
+            let ws = &mut *self.ws;
+            if l1 == 0.0 {
+                for (s, &i) in ws.support.iter().enumerate() {
+                    ws.trial_w[i] = ws.rhs[s];
+                }
+                break;
+            }
             // The first coefficient to reach zero on the way to the solution, if any.
             let mut step = 1.0;
             let mut blocking = None;
@@ -540,6 +576,58 @@ impl TargetSolver<'_> {
         } else {
             false
         }
+    }
+
+    /// Solves (G_SS + λ₂I)·u = `rhs` in place for the support S. Returns false when the
+    /// system is singular or the factorization fails.
+    ///
+    /// When the support has at least as many predictors m as there are rows n, the identity
+    /// (X_SᵀX_S + λ₂I)⁻¹ = (I − X_Sᵀ(X_SX_Sᵀ + λ₂I)⁻¹X_S)/λ₂ replaces the m × m
+    /// factorization by an n × n one, O(n²m) instead of O(m³). It needs λ₂ > 0, because
+    /// G_SS alone is singular then.
+    fn solve_support_system(&mut self) -> bool {
+        let design = self.design;
+        let ws = &mut *self.ws;
+        let l2 = self.penalty.l2;
+        let (m, n, k) = (ws.support.len(), design.n_rows, ws.set.len());
+        if m < n {
+            ws.system.clear();
+            for &a in &ws.support {
+                ws.system.extend(ws.support.iter().map(|&b| ws.gram[a * k + b]));
+            }
+            for d in 0..m {
+                ws.system[d * m + d] += l2;
+            }
+            return cholesky_solve(&mut ws.system, m, &mut ws.rhs);
+        }
+        // Centered columns span at most n − 1 dimensions, so G_SS is singular here.
+        if l2 == 0.0 {
+            return false;
+        }
+
+        // K = X_S·X_Sᵀ + λ₂I and t = X_S·rhs, accumulated one support column at a time.
+        ws.system.clear();
+        ws.system.resize(n * n, 0.0);
+        ws.dual.clear();
+        ws.dual.resize(n, 0.0);
+        for (s, &i) in ws.support.iter().enumerate() {
+            let column = design.column(ws.set[i]);
+            for (a, &xa) in column.iter().enumerate() {
+                axpy(xa, column, &mut ws.system[a * n..(a + 1) * n]);
+            }
+            axpy(ws.rhs[s], column, &mut ws.dual);
+        }
+        for d in 0..n {
+            ws.system[d * n + d] += l2;
+        }
+        if !cholesky_solve(&mut ws.system, n, &mut ws.dual) {
+            return false;
+        }
+        for (s, &i) in ws.support.iter().enumerate() {
+            let column = design.column(ws.set[i]);
+            ws.rhs[s] = (ws.rhs[s] - dot(column, &ws.dual)) / l2;
+        }
+        true
     }
 }
 
@@ -667,6 +755,40 @@ pub(super) mod tests {
         let mut a = vec![1.0, 1.0, 1.0, 1.0];
         let mut b = vec![1.0, 1.0];
         assert!(!cholesky_solve(&mut a, 2, &mut b));
+    }
+
+    /// A support with more predictors than rows goes through the n × n system, which must
+    /// agree with factorizing G_SS + λ₂I directly.
+    #[test]
+    fn wide_support_system_matches_direct_solve() {
+        let (x, y) = random_problem(17, 6, 15, 1);
+        let design = Design::new(x.view(), usize::MAX);
+        let penalty = Penalty::new(6, 0.2, 0.5);
+        let rule = StoppingRule { tolerance: 1e-4, max_iterations: 10 };
+        let mut workspace = Workspace::new(6, 15);
+        let mut solver = TargetSolver {
+            design: &design,
+            penalty,
+            rule,
+            ws: &mut workspace,
+            newton: NewtonSchedule::new(),
+        };
+        solver.ws.set = (0..15).collect();
+        design.gram_block(&solver.ws.set, &mut solver.ws.gram);
+        solver.ws.support = (0..15).collect();
+        let rhs: Vec<f64> = y.column(0).iter().cycle().take(15).map(|v| v - 0.1).collect();
+        solver.ws.rhs = rhs.clone();
+        assert!(solver.solve_support_system());
+
+        let mut system = solver.ws.gram.clone();
+        for d in 0..15 {
+            system[d * 15 + d] += penalty.l2;
+        }
+        let mut expected = rhs;
+        assert!(cholesky_solve(&mut system, 15, &mut expected));
+        for (got, want) in solver.ws.rhs.iter().zip(expected.iter()) {
+            assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "{got} vs {want}");
+        }
     }
 
     #[test]
