@@ -5,6 +5,7 @@
 //! assembled under a temporary name and renamed into place, so a failed run leaves the
 //! previous report as it was.
 
+mod charts;
 mod csv_files;
 mod folder;
 mod json;
@@ -230,6 +231,7 @@ pub fn write(report: &Report, out: &Path) -> Result<()> {
         markdown::write(report, dir)?;
         csv_files::write(report, dir)?;
         json::write(report, dir)?;
+        charts::write(report, dir)?;
         Ok(())
     })
 }
