@@ -6,6 +6,7 @@
 //! the same whatever fonts the machine has.
 
 mod leaderboard;
+mod per_target;
 
 use std::ops::Range;
 use std::path::Path;
@@ -84,6 +85,7 @@ pub(super) fn model_colour(index: usize) -> RGBColor {
 pub enum ChartKind {
     LeaderboardRmse,
     LeaderboardR2,
+    PerTargetRmse,
 }
 
 /// A chart the report gets, decided before anything is drawn.
@@ -119,6 +121,13 @@ pub fn plan(report: &Report) -> Vec<PlannedChart> {
             caption: leaderboard::caption(report, Metric::R2),
             size: CHART_SIZE,
         },
+        PlannedChart {
+            kind: ChartKind::PerTargetRmse,
+            file_name: "per_target_rmse.png",
+            alt_text: "RMSE of each target and model",
+            caption: per_target::caption(report),
+            size: CHART_SIZE,
+        },
     ]
 }
 
@@ -144,6 +153,7 @@ pub fn write(report: &Report, dir: &Path) -> Result<()> {
         draw_png(&path, chart.size, |canvas| match chart.kind {
             ChartKind::LeaderboardRmse => leaderboard::draw(report, Metric::Rmse, canvas),
             ChartKind::LeaderboardR2 => leaderboard::draw(report, Metric::R2, canvas),
+            ChartKind::PerTargetRmse => per_target::draw(report, canvas),
         })?;
         log::debug!("wrote {}", path.display());
     }
@@ -187,19 +197,34 @@ fn bold(size: u32) -> TextStyle<'static> {
         .color(&TEXT_COLOUR)
 }
 
-/// The text around a plot: a title and subtitle above it, notes below it.
+/// Sample of a series drawn beside its legend label.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Swatch {
+    Bar,
+    Line,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct LegendEntry {
+    pub label: String,
+    pub colour: RGBColor,
+    pub swatch: Swatch,
+}
+
+/// The text around a plot: a title, subtitle and legend above it, notes below it.
 #[derive(Debug, Default)]
 pub(super) struct Frame {
     pub title: String,
     /// Lines under the title, each wrapped to the canvas width.
     pub subtitle: Vec<String>,
+    pub legend: Vec<LegendEntry>,
     /// Facts a reader needs to read the plot right, such as values left out or an axis
     /// cut, printed under it.
     pub notes: Vec<String>,
 }
 
 /// Draws `frame` onto `canvas` and returns the area left for the plot between the
-/// subtitle and the notes.
+/// legend and the notes.
 pub(super) fn draw_frame<'a>(canvas: &Area<'a>, frame: &Frame) -> DrawResult<Area<'a>> {
     let (width, height) = canvas.dim_in_pixel();
     let text_width = width.saturating_sub(2 * SIDE_MARGIN as u32);
@@ -217,7 +242,7 @@ pub(super) fn draw_frame<'a>(canvas: &Area<'a>, frame: &Frame) -> DrawResult<Are
             y += SUBTITLE_SIZE as i32 + 8;
         }
     }
-    y += 4;
+    y = draw_legend(canvas, &frame.legend, y + 4, text_width)?;
 
     let note_style = text(NOTE_SIZE).color(&MUTED_COLOUR);
     let mut note_lines = Vec::new();
@@ -237,6 +262,71 @@ pub(super) fn draw_frame<'a>(canvas: &Area<'a>, frame: &Frame) -> DrawResult<Are
     let body_height = (height as i32 - y - 6 - notes_height).max(1);
     let (body, _) = rest.split_vertically(body_height);
     Ok(body)
+}
+
+/// Draws the legend entries in centred rows from `top` and returns the y below them.
+fn draw_legend(
+    canvas: &Area,
+    entries: &[LegendEntry],
+    top: i32,
+    max_width: u32,
+) -> DrawResult<i32> {
+    const SWATCH_WIDTH: i32 = 30;
+    const SWATCH_GAP: i32 = 8;
+    const ENTRY_GAP: i32 = 30;
+    const ROW_HEIGHT: i32 = 30;
+    if entries.is_empty() {
+        return Ok(top);
+    }
+    let style = text(TICK_SIZE).pos(Pos::new(HPos::Left, VPos::Center));
+    let mut widths = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let (w, _) = canvas.estimate_text_size(&entry.label, &style)?;
+        widths.push(SWATCH_WIDTH + SWATCH_GAP + w as i32);
+    }
+
+    // Break the entries into rows that fit `max_width`.
+    let mut rows: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    let mut row_width = 0;
+    for (i, w) in widths.iter().enumerate() {
+        if i > start && row_width + ENTRY_GAP + w > max_width as i32 {
+            rows.push(start..i);
+            start = i;
+            row_width = 0;
+        }
+        row_width += if i > start { ENTRY_GAP + w } else { *w };
+    }
+    rows.push(start..entries.len());
+
+    let (width, _) = canvas.dim_in_pixel();
+    let mut y = top + ROW_HEIGHT / 2;
+    for row in rows {
+        let total: i32 =
+            widths[row.clone()].iter().sum::<i32>() + ENTRY_GAP * (row.len() as i32 - 1);
+        let mut x = (width as i32 - total) / 2;
+        for i in row {
+            let entry = &entries[i];
+            // Lift the swatch to the middle of the capitals: plotters centres text on
+            // its em box, which puts the capitals about a fifth of the size higher.
+            draw_swatch(canvas, entry.swatch, entry.colour, x, y - TICK_SIZE as i32 / 5)?;
+            canvas.draw_text(&entry.label, &style, (x + SWATCH_WIDTH + SWATCH_GAP, y))?;
+            x += widths[i] + ENTRY_GAP;
+        }
+        y += ROW_HEIGHT;
+    }
+    Ok(y - ROW_HEIGHT / 2)
+}
+
+fn draw_swatch(canvas: &Area, swatch: Swatch, colour: RGBColor, x: i32, y: i32) -> DrawResult<()> {
+    let line = ShapeStyle::from(colour).stroke_width(3);
+    match swatch {
+        Swatch::Bar => {
+            canvas.draw(&Rectangle::new([(x + 3, y - 9), (x + 27, y + 9)], colour.filled()))?
+        }
+        Swatch::Line => canvas.draw(&PathElement::new(vec![(x, y), (x + 30, y)], line))?,
+    }
+    Ok(())
 }
 
 /// Breaks `text` into lines no wider than `max_width` pixels in `style`, at spaces. A
@@ -328,6 +418,27 @@ impl Cut {
     }
 }
 
+/// Index ranges in `0..len` of the consecutive indices where `keep` holds, so a line
+/// can skip the values it cannot draw.
+pub(super) fn runs_where(len: usize, keep: impl Fn(usize) -> bool) -> Vec<Range<usize>> {
+    let mut runs = Vec::new();
+    let mut start = None;
+    for i in 0..len {
+        match (keep(i), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                runs.push(s..i);
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        runs.push(s..len);
+    }
+    runs
+}
+
 /// Returns true when a chart can draw `value` on a linear axis.
 pub(super) fn drawable(value: f64) -> bool {
     value.is_finite() && value.abs() <= MAX_MAGNITUDE
@@ -339,6 +450,21 @@ pub(super) fn drawable_bounds(values: impl IntoIterator<Item = f64>) -> Option<(
         None => Some((v, v)),
         Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
     })
+}
+
+/// Widens `[lo, hi]` by `fraction` of its width on each side. A range of zero width
+/// around v becomes v ± |v|/10 (± 1 around zero), so plotters always gets a range it can
+/// put ticks on.
+pub(super) fn padded(lo: f64, hi: f64, fraction: f64) -> Range<f64> {
+    let lo = lo.clamp(-MAX_MAGNITUDE, MAX_MAGNITUDE);
+    let hi = hi.clamp(-MAX_MAGNITUDE, MAX_MAGNITUDE);
+    let width = hi - lo;
+    if width > 0.0 && width > f64::EPSILON * lo.abs().max(hi.abs()) * 16.0 {
+        return (lo - fraction * width)..(hi + fraction * width);
+    }
+    let centre = (lo + hi) / 2.0;
+    let half = if centre == 0.0 { 1.0 } else { centre.abs() / 10.0 };
+    (centre - half)..(centre + half)
 }
 
 /// Formats an axis tick of an axis spanning `range` with [`trimmed_number`], and rounding
@@ -414,6 +540,22 @@ mod tests {
     }
 
     #[test]
+    fn padded_widens_zero_width_ranges() {
+        assert_eq!(padded(2.0, 2.0, 0.05), 1.8..2.2);
+        assert_eq!(padded(0.0, 0.0, 0.05), -1.0..1.0);
+        let r = padded(0.0, 10.0, 0.1);
+        assert_eq!(r, -1.0..11.0);
+    }
+
+    #[test]
+    fn padded_stays_finite_for_huge_values() {
+        let r = padded(-f64::MAX, f64::MAX, 0.05);
+        assert!(r.start.is_finite());
+        assert!(r.end.is_finite());
+        assert!((r.end - r.start).is_finite());
+    }
+
+    #[test]
     fn tick_label_trims_zeros() {
         let range = 0.0..10.0;
         assert_eq!(tick_label(2.0, &range), "2");
@@ -433,6 +575,14 @@ mod tests {
         assert!(r.start < -1.0);
         assert!(r.end > 1.0);
         assert_eq!(bar_range(0.0, 0.0), 0.0..1.0);
+    }
+
+    #[test]
+    fn runs_split_where_values_are_dropped() {
+        let v = [1.0, f64::NAN, 2.0, 3.0, f64::INFINITY, 4.0];
+        assert_eq!(runs_where(v.len(), |i| v[i].is_finite()), vec![0..1, 2..4, 5..6]);
+        assert!(runs_where(1, |_| false).is_empty());
+        assert!(runs_where(0, |_| true).is_empty());
     }
 
     #[test]
