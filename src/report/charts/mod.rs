@@ -6,6 +6,7 @@
 //! the same whatever fonts the machine has.
 
 mod leaderboard;
+mod learning_curves;
 mod per_target;
 
 use std::ops::Range;
@@ -49,8 +50,9 @@ const SIDE_MARGIN: i32 = 40;
 /// far worse than the others does not squash them.
 pub(super) const CUT_FACTOR: f64 = 10.0;
 
-/// Largest magnitude drawn. Plotters computes ticks from a range's width and loops
-/// without end when that overflows, so larger values are left out like NaN.
+/// Largest magnitude drawn, and for log axes the inverse of the smallest. Plotters
+/// computes ticks from a range's width, and on log axes from the ratio of its ends, and
+/// loops without end when those overflow, so larger values are left out like NaN.
 const MAX_MAGNITUDE: f64 = 1e150;
 
 /// Reason a value is left out, for the notes under a chart.
@@ -86,6 +88,7 @@ pub enum ChartKind {
     LeaderboardRmse,
     LeaderboardR2,
     PerTargetRmse,
+    LearningCurves,
 }
 
 /// A chart the report gets, decided before anything is drawn.
@@ -102,11 +105,12 @@ pub struct PlannedChart {
 }
 
 /// Lists the charts of `report`, none when no model was scored or there are no targets.
+/// The learning curves need a model with a training history.
 pub fn plan(report: &Report) -> Vec<PlannedChart> {
     if report.targets.is_empty() || report.best().is_none() {
         return Vec::new();
     }
-    vec![
+    let mut charts = vec![
         PlannedChart {
             kind: ChartKind::LeaderboardRmse,
             file_name: "leaderboard_rmse.png",
@@ -128,7 +132,17 @@ pub fn plan(report: &Report) -> Vec<PlannedChart> {
             caption: per_target::caption(report),
             size: CHART_SIZE,
         },
-    ]
+    ];
+    if report.models.iter().any(|m| !m.history.is_empty()) {
+        charts.push(PlannedChart {
+            kind: ChartKind::LearningCurves,
+            file_name: "learning_curves.png",
+            alt_text: "Training and validation loss per epoch",
+            caption: learning_curves::caption(report),
+            size: CHART_SIZE,
+        });
+    }
+    charts
 }
 
 /// Draws every chart of [`plan`] into `dir/charts/`. A report with no scored model or
@@ -154,6 +168,7 @@ pub fn write(report: &Report, dir: &Path) -> Result<()> {
             ChartKind::LeaderboardRmse => leaderboard::draw(report, Metric::Rmse, canvas),
             ChartKind::LeaderboardR2 => leaderboard::draw(report, Metric::R2, canvas),
             ChartKind::PerTargetRmse => per_target::draw(report, canvas),
+            ChartKind::LearningCurves => learning_curves::draw(report, canvas),
         })?;
         log::debug!("wrote {}", path.display());
     }
@@ -202,6 +217,7 @@ fn bold(size: u32) -> TextStyle<'static> {
 pub(super) enum Swatch {
     Bar,
     Line,
+    DashedLine,
 }
 
 #[derive(Debug, Clone)]
@@ -325,6 +341,12 @@ fn draw_swatch(canvas: &Area, swatch: Swatch, colour: RGBColor, x: i32, y: i32) 
             canvas.draw(&Rectangle::new([(x + 3, y - 9), (x + 27, y + 9)], colour.filled()))?
         }
         Swatch::Line => canvas.draw(&PathElement::new(vec![(x, y), (x + 30, y)], line))?,
+        Swatch::DashedLine => {
+            for dash in 0..3 {
+                let start = x + dash * 12;
+                canvas.draw(&PathElement::new(vec![(start, y), (start + 7, y)], line))?;
+            }
+        }
     }
     Ok(())
 }
@@ -444,6 +466,11 @@ pub(super) fn drawable(value: f64) -> bool {
     value.is_finite() && value.abs() <= MAX_MAGNITUDE
 }
 
+/// Returns true when a chart can draw `value` on a log axis.
+pub(super) fn drawable_on_log(value: f64) -> bool {
+    drawable(value) && value >= 1.0 / MAX_MAGNITUDE
+}
+
 /// Returns the smallest and largest [`drawable`] value, or None when there is none.
 pub(super) fn drawable_bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
     values.into_iter().filter(|v| drawable(*v)).fold(None, |bounds, v| match bounds {
@@ -465,6 +492,43 @@ pub(super) fn padded(lo: f64, hi: f64, fraction: f64) -> Range<f64> {
     let centre = (lo + hi) / 2.0;
     let half = if centre == 0.0 { 1.0 } else { centre.abs() / 10.0 };
     (centre - half)..(centre + half)
+}
+
+/// Widens a range of positive values for a log axis by a factor of 1.25 on each side (2
+/// when all values are equal), then lowers the start to a power of ten. Plotters puts
+/// log ticks only from the first power of ten in the range upwards, so this keeps the
+/// bottom of the axis labelled.
+pub(super) fn padded_log(lo: f64, hi: f64) -> Range<f64> {
+    let lo = lo.clamp(1.0 / MAX_MAGNITUDE, MAX_MAGNITUDE);
+    let hi = hi.clamp(1.0 / MAX_MAGNITUDE, MAX_MAGNITUDE);
+    let factor = if hi > lo * (1.0 + 1e-9) { 1.25 } else { 2.0 };
+    // Just under the power of ten, so that rounding in plotters cannot skip its tick.
+    let start = 10f64.powf((lo / factor).log10().floor()) * (1.0 - 1e-9);
+    start..(hi * factor)
+}
+
+/// Tick count to ask plotters for on a log axis over `range`. Up to four decades, this
+/// makes plotters put a tick at every 1 to 9 times a power of ten, of which
+/// [`log_tick_label`] labels 1, 2 and 5. Over more decades only powers of ten get ticks.
+pub(super) fn log_tick_count(range: &Range<f64>) -> usize {
+    // Plotters' own count of decades, from LogCoord::key_points in plotters 0.3.7.
+    let decades = (range.end / range.start).log10().floor().max(1.0) as usize;
+    if decades <= 4 {
+        10 * decades
+    } else {
+        12
+    }
+}
+
+/// Labels a log-axis tick at 1, 2 or 5 times a power of ten and leaves the others blank.
+pub(super) fn log_tick_label(value: f64) -> String {
+    let mantissa = value / 10f64.powf(value.log10().floor());
+    let labelled = [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6 * m);
+    if labelled {
+        tick_label(value, &(0.0..value))
+    } else {
+        String::new()
+    }
 }
 
 /// Formats an axis tick of an axis spanning `range` with [`trimmed_number`], and rounding
@@ -553,6 +617,30 @@ mod tests {
         assert!(r.start.is_finite());
         assert!(r.end.is_finite());
         assert!((r.end - r.start).is_finite());
+    }
+
+    #[test]
+    fn padded_log_starts_at_power_of_ten() {
+        let r = padded_log(0.5, 0.5);
+        assert!((r.start - 0.1).abs() < 1e-9, "start {}", r.start);
+        assert_eq!(r.end, 1.0);
+        let r = padded_log(0.03, 2.0);
+        assert!((r.start - 0.01).abs() < 1e-9, "start {}", r.start);
+        let r = padded_log(0.0, 1.0);
+        assert!(r.start > 0.0);
+        let r = padded_log(1e-300, 1e300);
+        assert!((r.end / r.start).is_finite());
+    }
+
+    #[test]
+    fn log_ticks_label_one_two_five() {
+        assert_eq!(log_tick_label(0.2), "0.2");
+        assert_eq!(log_tick_label(5.0), "5");
+        assert_eq!(log_tick_label(100.0), "100");
+        assert_eq!(log_tick_label(0.3), "");
+        assert_eq!(log_tick_count(&(0.1..1.0)), 10);
+        assert_eq!(log_tick_count(&(0.01..5.0)), 20);
+        assert_eq!(log_tick_count(&(1e-10..1.0)), 12);
     }
 
     #[test]
