@@ -8,6 +8,7 @@
 mod leaderboard;
 mod learning_curves;
 mod per_target;
+mod predicted_vs_actual;
 
 use std::ops::Range;
 use std::path::Path;
@@ -25,7 +26,7 @@ use crate::metrics::Metric;
 /// Folder of the charts inside the report folder.
 pub const CHARTS_DIR: &str = "charts";
 
-/// Width and height in pixels of every chart.
+/// Width and height in pixels of every chart except the predicted-against-actual grid.
 const CHART_SIZE: (u32, u32) = (1400, 800);
 
 const FONT_REGULAR: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
@@ -89,6 +90,7 @@ pub enum ChartKind {
     LeaderboardR2,
     PerTargetRmse,
     LearningCurves,
+    PredictedVsActual,
 }
 
 /// A chart the report gets, decided before anything is drawn.
@@ -105,7 +107,8 @@ pub struct PlannedChart {
 }
 
 /// Lists the charts of `report`, none when no model was scored or there are no targets.
-/// The learning curves need a model with a training history.
+/// The learning curves need a model with a training history, and the
+/// predicted-against-actual grid needs best-model predictions shaped like the test rows.
 pub fn plan(report: &Report) -> Vec<PlannedChart> {
     if report.targets.is_empty() || report.best().is_none() {
         return Vec::new();
@@ -142,6 +145,15 @@ pub fn plan(report: &Report) -> Vec<PlannedChart> {
             size: CHART_SIZE,
         });
     }
+    if let Some(grid) = predicted_vs_actual::Grid::new(report) {
+        charts.push(PlannedChart {
+            kind: ChartKind::PredictedVsActual,
+            file_name: "predicted_vs_actual.png",
+            alt_text: "Predicted against actual values",
+            caption: grid.caption(report),
+            size: grid.size(),
+        });
+    }
     charts
 }
 
@@ -169,6 +181,7 @@ pub fn write(report: &Report, dir: &Path) -> Result<()> {
             ChartKind::LeaderboardR2 => leaderboard::draw(report, Metric::R2, canvas),
             ChartKind::PerTargetRmse => per_target::draw(report, canvas),
             ChartKind::LearningCurves => learning_curves::draw(report, canvas),
+            ChartKind::PredictedVsActual => predicted_vs_actual::draw(report, canvas),
         })?;
         log::debug!("wrote {}", path.display());
     }
@@ -218,6 +231,8 @@ pub(super) enum Swatch {
     Bar,
     Line,
     DashedLine,
+    Circle,
+    Triangle,
 }
 
 #[derive(Debug, Clone)]
@@ -347,6 +362,8 @@ fn draw_swatch(canvas: &Area, swatch: Swatch, colour: RGBColor, x: i32, y: i32) 
                 canvas.draw(&PathElement::new(vec![(start, y), (start + 7, y)], line))?;
             }
         }
+        Swatch::Circle => canvas.draw(&Circle::new((x + 15, y), 6, colour.filled()))?,
+        Swatch::Triangle => canvas.draw(&TriangleMarker::new((x + 15, y), 8, colour.filled()))?,
     }
     Ok(())
 }
