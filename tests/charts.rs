@@ -236,6 +236,32 @@ fn many_targets_get_lines_and_four_panels() {
 }
 
 #[test]
+fn twenty_targets_get_grouped_bars() {
+    let (_root, out, result) = write_report("twenty_targets", || typical_report(25, 20));
+    result.unwrap();
+    check_charts(&out, &ALL_CHARTS);
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(markdown.contains("as a group of bars per target"));
+}
+
+#[test]
+fn two_models_with_history_get_two_panels() {
+    let (_root, out, result) = write_report("two_histories", || {
+        let actual = smooth_actual(20, 2);
+        let (dataset, split) = dataset(&actual);
+        let mut network = scored("dense-nn", &actual, noisy(&actual, 0.3));
+        network.history = vec![history(0, 40, 30), history(1, 35, 35)];
+        let mut wide = scored("dense-nn-wide", &actual, noisy(&actual, 0.4));
+        wide.history = vec![history(5, 50, 20)];
+        Report::new(&dataset, &split, vec![network, wide], None, 0)
+    });
+    result.unwrap();
+    check_charts(&out, &ALL_CHARTS);
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(markdown.contains("of `dense-nn` and `dense-nn-wide`"));
+}
+
+#[test]
 fn markdown_says_what_each_chart_averages() {
     let (_root, out, result) = write_report("captions", || typical_report(40, 3));
     result.unwrap();
