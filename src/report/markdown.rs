@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::terminal::{leaderboard_rows, LEADERBOARD_HEADER};
-use super::{averaging_note, format_number, ModelReport, Report};
+use super::{averaging_note, charts, format_number, ModelReport, Report};
 use crate::error::{Error, Result};
 use crate::metrics::{Metric, R2_UNDEFINED};
 use crate::split::SplitMethod;
@@ -97,6 +97,7 @@ pub fn render(report: &Report) -> String {
     published_section(&mut out, report);
     peers_section(&mut out, report);
     per_target_section(&mut out, report);
+    charts_section(&mut out, report);
     out
 }
 
@@ -171,6 +172,20 @@ fn peers_section(out: &mut String, report: &Report) {
         .collect();
     table(out, &header, &rows);
     let _ = writeln!(out);
+}
+
+/// Links every chart that [`charts::write`] draws, with what each one shows.
+fn charts_section(out: &mut String, report: &Report) {
+    let charts = charts::plan(report);
+    if charts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Charts\n");
+    for chart in charts {
+        let _ =
+            writeln!(out, "![{}]({}/{})\n", chart.alt_text, charts::CHARTS_DIR, chart.file_name);
+        let _ = writeln!(out, "{}\n", chart.caption);
+    }
 }
 
 fn per_target_section(out: &mut String, report: &Report) {

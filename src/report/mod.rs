@@ -1,10 +1,11 @@
 //! The results of a comparison and the writers that turn them into files.
 //!
 //! [`Report`] is plain data built once from the run; each writer (terminal table,
-//! Markdown, CSV, JSON) reads it and knows nothing of the models. The report folder is
+//! Markdown, CSV, JSON, PNG charts) reads it and knows nothing of the models. The report folder is
 //! assembled under a temporary name and renamed into place, so a failed run leaves the
 //! previous report as it was.
 
+mod charts;
 pub mod check;
 mod csv_files;
 mod folder;
@@ -277,6 +278,7 @@ pub fn write(report: &Report, out: &Path) -> Result<()> {
         markdown::write(report, dir)?;
         csv_files::write(report, dir)?;
         json::write(report, dir)?;
+        charts::write(report, dir)?;
         Ok(())
     })
 }
