@@ -93,6 +93,18 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
 
+    /// Cross-validate the training rows with K folds before scoring the test rows once
+    #[arg(long, value_name = "K")]
+    pub cv: Option<usize>,
+
+    /// Repeats of the K-fold cross-validation, each with a fresh seeded shuffle [default: 1]
+    #[arg(long, value_name = "R")]
+    pub repeats: Option<usize>,
+
+    /// Worker threads for cross-validation folds and per-target fits [default: all cores]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
     /// Models to run, comma-separated [default: mean,ridge,elastic-net,pls,dense-nn]
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub models: Vec<String>,

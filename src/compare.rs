@@ -5,8 +5,8 @@ use std::io::Write as _;
 use crate::cli::CompareArgs;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
-use crate::report::{self, Report};
-use crate::{data, runner, split};
+use crate::report::{self, CrossValidation, Report};
+use crate::{data, resample, runner, split};
 
 /// Runs a comparison and returns its report after printing the leaderboard to stdout
 /// and writing the report folder.
@@ -25,8 +25,31 @@ pub fn compare(args: CompareArgs) -> Result<Report> {
     }
     let split = split::split(&dataset, config.test_fraction, config.seed)?;
 
+    if let Some(threads) = config.threads {
+        if threads == 0 {
+            return Err(Error::Usage("invalid --threads 0: expected at least 1".into()));
+        }
+        // The global pool can be built once per process; a second call keeps the first.
+        if let Err(error) = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global() {
+            log::warn!("--threads {threads} not applied: {error}");
+        }
+    }
+    let cross_validation = match config.cross_validation {
+        Some((k, repeats)) => {
+            let folds = resample::k_fold(&split.train, k, repeats, config.seed)?;
+            log::info!(
+                "cross-validating {} training rows: {k} folds, {repeats} repeats",
+                split.train.len()
+            );
+            let runs = runner::run_folds(&dataset, &folds, &config.models);
+            Some(CrossValidation::new(&folds, runs, k, repeats, config.seed, split.train.len()))
+        }
+        None => None,
+    };
+
     let runs = runner::run(&dataset, &split, &config.models);
     let mut report = Report::new(&dataset, &split, runs, config.sidecar.clone(), config.seed);
+    report.cross_validation = cross_validation;
     report.peers = report::peers::load(&config.peers, &dataset.sha256);
     report.published = report::published_comparisons(&report, &config.published)?;
 

@@ -57,6 +57,9 @@ pub struct RunSection {
     pub test_fraction: Option<f64>,
     pub delimiter: Option<String>,
     pub drop_missing: Option<bool>,
+    pub cv: Option<usize>,
+    pub repeats: Option<usize>,
+    pub threads: Option<usize>,
 }
 
 /// Everything a comparison needs, merged and checked.
@@ -72,6 +75,9 @@ pub struct RunConfig {
     pub peers: PathBuf,
     /// Compare with the existing report instead of writing one.
     pub check: bool,
+    /// Folds and repeats of cross-validation, if asked for.
+    pub cross_validation: Option<(usize, usize)>,
+    pub threads: Option<usize>,
     pub models: Vec<Box<dyn Regressor>>,
     pub published: Vec<PublishedFigure>,
 }
@@ -151,6 +157,12 @@ impl RunConfig {
                 .peers
                 .unwrap_or_else(|| Path::new("baselines/results").join(format!("{stem}.json"))),
             check: args.run.check,
+            cross_validation: args
+                .run
+                .cv
+                .or(sidecar.run.cv)
+                .map(|k| (k, args.run.repeats.or(sidecar.run.repeats).unwrap_or(1))),
+            threads: args.run.threads.or(sidecar.run.threads),
             csv: args.csv,
             sidecar: sidecar_path,
             roles,

@@ -11,5 +11,7 @@ pub mod error;
 pub mod metrics;
 pub mod models;
 pub mod report;
+pub mod resample;
 pub mod runner;
 pub mod split;
+pub mod stats;

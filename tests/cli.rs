@@ -445,3 +445,86 @@ fn holdout_without_split_column_is_seeded() {
     assert_ne!(test_ids("3"), test_ids("4"));
     assert_eq!(test_ids("3").as_array().unwrap().len(), 10);
 }
+
+#[test]
+fn cross_validation_reports_every_fold() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("tecator");
+    let args = [
+        "compare",
+        "datasets/tecator.csv",
+        "--out",
+        dir.to_str().unwrap(),
+        "--models",
+        "mean,ridge,pls",
+        "--cv",
+        "3",
+        "--repeats",
+        "2",
+    ];
+    let run = lunchbench(&args, &repo());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let metrics = std::fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    assert!(metrics.starts_with("model,fold,target,metric,value"));
+    // 3 models × (1 test + 6 folds) × 3 targets × 4 metrics, plus the header.
+    assert_eq!(metrics.lines().count(), 1 + 3 * 7 * 3 * 4);
+    assert!(metrics.contains("ridge,r2f3,fat,rmse,"));
+    let results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let cv = &results["cross_validation"];
+    assert_eq!(cv["fold_labels"].as_array().unwrap().len(), 6);
+    assert_eq!(cv["n_rows"], 172);
+    let models = cv["models"].as_array().unwrap();
+    assert_eq!(models.len(), 3);
+    assert_eq!(models.last().unwrap()["name"], "mean");
+    assert_eq!(models.last().unwrap()["not_worse_than_best"], false);
+    let p = models.last().unwrap()["versus_best"]["p_value"].as_f64().unwrap();
+    assert!(p < 0.05, "mean predictor p-value {p}");
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("## Cross-validation"), "{report}");
+}
+
+#[test]
+fn cross_validation_does_not_depend_on_threads() {
+    let out = tempfile::tempdir().unwrap();
+    let mut summaries = Vec::new();
+    for threads in ["1", "2"] {
+        let dir = out.path().join(threads);
+        let args = [
+            "compare",
+            "datasets/tecator.csv",
+            "--out",
+            dir.to_str().unwrap(),
+            "--models",
+            "ridge,elastic-net,dense-nn",
+            "--nn-epochs",
+            "20",
+            "--cv",
+            "4",
+            "--threads",
+            threads,
+        ];
+        let run = lunchbench(&args, &repo());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let results: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap())
+                .unwrap();
+        let models: Vec<serde_json::Value> = results["cross_validation"]["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["per_fold"].clone())
+            .collect();
+        summaries.push(models);
+    }
+    assert_eq!(summaries[0], summaries[1]);
+}
+
+#[test]
+fn too_many_folds_is_an_error() {
+    expect_error(
+        linear_csv(12).as_bytes(),
+        &["--targets", "y", "--id", "id", "--cv", "6"],
+        &["--cv 6 on 9 training rows", "fewer folds"],
+    );
+}

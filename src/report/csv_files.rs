@@ -7,11 +7,15 @@ use ndarray::Array2;
 
 use super::Report;
 use crate::error::{Error, Result};
-use crate::metrics::Metric;
+use crate::metrics::{Metric, TargetScores};
 
 fn csv_error(path: &Path) -> impl Fn(csv::Error) -> Error + '_ {
     move |e| Error::Write { path: path.into(), source: std::io::Error::other(e) }
 }
+
+/// The `fold` value of the test-row scores in metrics.csv; cross-validation folds are
+/// labelled `r<repeat>f<fold>`.
+pub const TEST_FOLD: &str = "test";
 
 pub fn write(report: &Report, dir: &Path) -> Result<()> {
     write_metrics(report, &dir.join("metrics.csv"))?;
@@ -60,14 +64,27 @@ pub fn write(report: &Report, dir: &Path) -> Result<()> {
 
 fn write_metrics(report: &Report, path: &Path) -> Result<()> {
     let mut writer = csv::Writer::from_path(path).map_err(csv_error(path))?;
-    writer.write_record(["model", "target", "metric", "value"]).map_err(csv_error(path))?;
-    for model in &report.models {
-        for (target, scores) in report.targets.iter().zip(&model.per_target) {
+    writer.write_record(["model", "fold", "target", "metric", "value"]).map_err(csv_error(path))?;
+    let mut write_scores = |model: &str, fold: &str, scores: &[TargetScores]| -> Result<()> {
+        for (target, scores) in report.targets.iter().zip(scores) {
             for metric in Metric::ALL {
                 let value = scores.get(metric).to_string();
                 writer
-                    .write_record([model.name.as_str(), target, metric.name(), &value])
+                    .write_record([model, fold, target, metric.name(), &value])
                     .map_err(csv_error(path))?;
+            }
+        }
+        Ok(())
+    };
+    for model in &report.models {
+        write_scores(&model.name, TEST_FOLD, &model.per_target)?;
+    }
+    if let Some(cv) = &report.cross_validation {
+        for model in &cv.models {
+            for (label, scores) in cv.fold_labels.iter().zip(&model.per_target) {
+                if let Some(scores) = scores {
+                    write_scores(&model.name, label, scores)?;
+                }
             }
         }
     }

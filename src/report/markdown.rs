@@ -94,11 +94,90 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(out);
 
+    cross_validation_section(&mut out, report);
     published_section(&mut out, report);
     peers_section(&mut out, report);
     per_target_section(&mut out, report);
     charts_section(&mut out, report);
     out
+}
+
+fn cross_validation_section(out: &mut String, report: &Report) {
+    let Some(cv) = &report.cross_validation else { return };
+    let _ = writeln!(out, "## Cross-validation\n");
+    let _ = writeln!(
+        out,
+        "{}-fold cross-validation of the {} training rows, repeated {} time{} with seeded \
+         shuffles (seed {}): {} fits per model, each fitted on its fold's training rows only. \
+         Each value is first averaged over the targets of a fold, then the mean and standard \
+         deviation are taken over the {} folds. The test rows take no part; the leaderboard \
+         above scores them once with models fitted on all training rows. Δ RMSE is the \
+         model's mean RMSE minus the best model's, and p is the two-sided corrected resampled \
+         t-test of Nadeau and Bengio (2003) on the per-fold differences; `yes` marks models \
+         not significantly worse than the best (p ≥ {}).\n",
+        cv.k,
+        cv.n_rows,
+        cv.repeats,
+        if cv.repeats == 1 { "" } else { "s" },
+        cv.seed,
+        cv.fold_labels.len(),
+        cv.fold_labels.len(),
+        super::cross_validation::SIGNIFICANCE_LEVEL
+    );
+    let header: Vec<String> = ["model", "RMSE", "MAE", "R²", "Δ RMSE", "p", "not worse than best"]
+        .map(String::from)
+        .to_vec();
+    let mean_sd = |m: &super::cross_validation::CrossValidatedModel, metric: Metric| {
+        format!(
+            "{} ± {}",
+            format_number(m.mean[metric.name()]),
+            format_number(m.std[metric.name()])
+        )
+    };
+    let rows: Vec<Vec<String>> = cv
+        .models
+        .iter()
+        .map(|m| {
+            let (delta, p) = match &m.versus_best {
+                Some(t) => (format_number(t.mean_difference), format_number(t.p_value)),
+                None => (String::new(), String::new()),
+            };
+            let verdict = if !m.failures.is_empty() {
+                format!("failed on {} folds", m.failures.len())
+            } else if m.not_worse_than_best {
+                "yes".into()
+            } else {
+                "no".into()
+            };
+            vec![
+                m.name.clone(),
+                mean_sd(m, Metric::Rmse),
+                mean_sd(m, Metric::Mae),
+                mean_sd(m, Metric::R2),
+                delta,
+                p,
+                verdict,
+            ]
+        })
+        .collect();
+    table(out, &header, &rows);
+    let noted: Vec<_> = cv.models.iter().filter(|m| !m.fit_notes.is_empty()).collect();
+    if !noted.is_empty() {
+        let _ = writeln!(out, "\nWhat the fits reported on each fold (tuned settings, caps):\n");
+        for m in noted {
+            let folds: Vec<String> = m
+                .fit_notes
+                .iter()
+                .map(|(fold, notes)| {
+                    let notes: Vec<String> =
+                        notes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                    format!("{fold}: {}", notes.join(", "))
+                })
+                .collect();
+            let _ = writeln!(out, "- `{}`: {}", m.name, folds.join("; "));
+        }
+    }
+    let _ = writeln!(out);
 }
 
 fn published_section(out: &mut String, report: &Report) {

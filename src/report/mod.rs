@@ -7,6 +7,7 @@
 
 mod charts;
 pub mod check;
+pub mod cross_validation;
 mod csv_files;
 mod folder;
 mod json;
@@ -28,6 +29,7 @@ use crate::models::TrainingHistory;
 use crate::runner::{ModelRun, Outcome};
 use crate::split::{Split, SplitMethod};
 
+pub use cross_validation::CrossValidation;
 pub use peers::PeerResults;
 
 /// Everything a comparison produced, in the order the leaderboard shows it.
@@ -40,6 +42,9 @@ pub struct Report {
     pub models: Vec<ModelReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peers: Option<PeerResults>,
+    /// Cross-validation of the training rows, when it was asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_validation: Option<CrossValidation>,
     /// Published figures for this data set, each beside every model's value.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub published: Vec<PublishedComparison>,
@@ -178,6 +183,7 @@ impl Report {
             targets: dataset.target_names.clone(),
             models,
             peers: None,
+            cross_validation: None,
             published: Vec::new(),
             actual: dataset.y.select(Axis(0), &split.test),
         }
