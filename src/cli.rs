@@ -28,12 +28,14 @@ pub enum Command {
     Compare(CompareArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(after_help = PARITY_HELP, allow_negative_numbers = true)]
 pub struct CompareArgs {
-    /// CSV file with a header row. Column roles come from a sidecar TOML file of the
-    /// same name (data.csv → data.toml) when one exists, and from the flags below.
-    pub csv: PathBuf,
+    /// CSV files with a header row. Column roles come from a sidecar TOML file of the
+    /// same name (data.csv → data.toml) when one exists, and from the flags below. With
+    /// several files, each gets its own report and a summary ranks the models across them.
+    #[arg(required = true, num_args = 1..)]
+    pub csv: Vec<PathBuf>,
 
     /// Sidecar file with column roles and settings [default: the CSV path with .toml]
     #[arg(long, value_name = "FILE")]
@@ -49,7 +51,7 @@ pub struct CompareArgs {
     pub models: ModelArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Columns")]
 pub struct ColumnArgs {
     /// Target columns: names or globs (`*`, `?`), comma-separated
@@ -82,7 +84,7 @@ pub struct ColumnArgs {
     pub drop_missing: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Run")]
 pub struct RunArgs {
     /// Fraction of rows held out for testing when there is no split column [default: 0.25]
@@ -109,7 +111,8 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub models: Vec<String>,
 
-    /// Report folder [default: reports/<CSV file stem>]
+    /// Report folder [default: reports/<CSV file stem>]; with several CSV files, the
+    /// folder that holds one report per file and the summary [default: reports]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
@@ -125,7 +128,7 @@ pub struct RunArgs {
     pub peers: Option<PathBuf>,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Model settings (override the sidecar)")]
 pub struct ModelArgs {
     /// Ridge penalty α in ‖y − Xw‖² + α‖w‖² [default: 1]

@@ -1,16 +1,44 @@
 //! The `compare` command: load → split → fit and score → report.
 
 use std::io::Write as _;
+use std::path::PathBuf;
 
 use crate::cli::CompareArgs;
 use crate::config::RunConfig;
 use crate::error::{Error, Result};
+use crate::report::summary::Summary;
 use crate::report::{self, CrossValidation, Report};
 use crate::{data, resample, runner, split};
 
-/// Runs a comparison and returns its report after printing the leaderboard to stdout
-/// and writing the report folder.
-pub fn compare(args: CompareArgs) -> Result<Report> {
+/// Runs a comparison of every CSV file in `args`, each with its own report, and with
+/// several files a summary that ranks the models across them.
+pub fn compare(args: CompareArgs) -> Result<Vec<Report>> {
+    if args.csv.len() == 1 {
+        return Ok(vec![compare_one(args)?]);
+    }
+    let base = args.run.out.clone().unwrap_or_else(|| PathBuf::from("reports"));
+    let mut reports = Vec::new();
+    for csv in &args.csv {
+        let mut one = args.clone();
+        let stem =
+            csv.file_stem().map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());
+        one.csv = vec![csv.clone()];
+        one.run.out = Some(base.join(stem));
+        reports.push(compare_one(one)?);
+    }
+    let summary = Summary::new(&reports);
+    print!("\n{}", summary.render());
+    let dir = base.join("summary");
+    if !args.run.check {
+        summary.write(&dir)?;
+        log::info!("summary written to {}", dir.display());
+    }
+    Ok(reports)
+}
+
+/// Runs the comparison of one CSV file and returns its report after printing the
+/// leaderboard to stdout and writing the report folder.
+fn compare_one(args: CompareArgs) -> Result<Report> {
     let config = RunConfig::from_args(args)?;
     let dataset = data::load(&config.csv, &config.roles, &config.load)?;
     log::info!(

@@ -84,11 +84,13 @@ pub struct RunConfig {
 
 impl RunConfig {
     /// Reads the sidecar (the `--config` file, or the CSV path with `.toml` if it exists)
-    /// and applies the flags over it.
+    /// and applies the flags over it, for the first CSV file in `args`.
     pub fn from_args(args: CompareArgs) -> Result<Self> {
+        let csv =
+            args.csv.first().cloned().ok_or_else(|| Error::Usage("no CSV file given".into()))?;
         let sidecar_path = match &args.config {
             Some(path) => Some(path.clone()),
-            None => Some(args.csv.with_extension("toml")).filter(|p| p.is_file()),
+            None => Some(csv.with_extension("toml")).filter(|p| p.is_file()),
         };
         let mut sidecar = match &sidecar_path {
             Some(path) => read_sidecar(path)?,
@@ -146,10 +148,8 @@ impl RunConfig {
         };
         let models = build_models(&names, &sidecar)?;
 
-        let stem = args
-            .csv
-            .file_stem()
-            .map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());
+        let stem =
+            csv.file_stem().map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());
         Ok(RunConfig {
             out: args.run.out.unwrap_or_else(|| Path::new("reports").join(&stem)),
             peers: args
@@ -163,7 +163,7 @@ impl RunConfig {
                 .or(sidecar.run.cv)
                 .map(|k| (k, args.run.repeats.or(sidecar.run.repeats).unwrap_or(1))),
             threads: args.run.threads.or(sidecar.run.threads),
-            csv: args.csv,
+            csv,
             sidecar: sidecar_path,
             roles,
             load: LoadOptions { delimiter, missing },

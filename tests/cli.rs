@@ -528,3 +528,30 @@ fn too_many_folds_is_an_error() {
         &["--cv 6 on 9 training rows", "fewer folds"],
     );
 }
+
+#[test]
+fn several_files_get_a_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let args = [
+        "compare",
+        "datasets/tecator.csv",
+        "datasets/lab.csv",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--models",
+        "mean,ridge,pls",
+    ];
+    let run = lunchbench(&args, &repo());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(out.path().join("tecator/report.md").is_file());
+    assert!(out.path().join("lab/report.md").is_file());
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("summary/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["datasets"].as_array().unwrap().len(), 2);
+    assert_eq!(summary["models"].as_array().unwrap().len(), 3);
+    // The mean predictor is last on both data sets.
+    assert_eq!(summary["friedman"]["mean_ranks"][2], 3.0);
+    assert!(run.stdout.contains("Friedman test over 2 data sets and 3 models"), "{}", run.stdout);
+}

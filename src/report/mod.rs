@@ -9,10 +9,11 @@ mod charts;
 pub mod check;
 pub mod cross_validation;
 mod csv_files;
-mod folder;
+pub(crate) mod folder;
 mod json;
 mod markdown;
 pub mod peers;
+pub mod summary;
 pub mod terminal;
 
 use std::collections::BTreeMap;
