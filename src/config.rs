@@ -45,7 +45,7 @@ pub struct PublishedFigure {
     /// Metric name as in `metrics.csv`: rmse, mae, r2 or max_error.
     pub metric: String,
     pub value: f64,
-    /// Who reported it, and with which model.
+    /// The publication and the model it reports on.
     pub source: String,
 }
 

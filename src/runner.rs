@@ -1,6 +1,6 @@
 //! Fits every model on the same training rows and scores it on the same test rows.
 //!
-//! The runner knows models only through [`Regressor`]; it never branches on a name.
+//! The runner reaches models only through [`Regressor`]; it never branches on a name.
 
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -15,7 +15,7 @@ use crate::models::{Regressor, TrainingHistory};
 use crate::resample::Fold;
 use crate::split::Split;
 
-/// What one model did on the split.
+/// One model's results on the split.
 #[derive(Debug, Clone)]
 pub struct ModelRun {
     pub name: String,
@@ -33,7 +33,7 @@ pub struct ModelRun {
 pub enum Outcome {
     /// Test-row predictions (rows × targets) and the scores of each target.
     Scored { predictions: Array2<f64>, scores: Vec<TargetScores> },
-    /// The fit or the prediction failed; the message says why.
+    /// The fit or the prediction failed; the message gives the reason.
     Failed { reason: String },
 }
 

@@ -2,7 +2,7 @@
 //!
 //! A model is built from validated settings and implements [`Regressor`]. Fitting
 //! returns a separate [`FittedRegressor`], so settings never carry fitted state and a
-//! fitted model cannot be refitted by accident. The runner sees only these traits.
+//! fitted model cannot be refitted by accident. The runner uses only these traits.
 
 pub mod elastic_net;
 mod linalg;
@@ -66,7 +66,7 @@ pub struct TrainingHistory {
     pub best_epoch: usize,
 }
 
-/// Why a fit or a prediction failed.
+/// The reason a fit or a prediction failed.
 #[derive(Debug, Error)]
 pub enum ModelError {
     /// The training loss became NaN or infinite.

@@ -36,7 +36,7 @@ pub struct CrossValidatedModel {
     pub std: BTreeMap<&'static str, f64>,
     /// Failure messages by fold label, in fold order.
     pub failures: Vec<(String, String)>,
-    /// What each fold's fit reported, such as a tuned setting, by fold label in fold order.
+    /// Notes from each fold's fit, such as a tuned setting, by fold label in fold order.
     pub fit_notes: Vec<(String, BTreeMap<String, String>)>,
     /// This model's mean RMSE minus the best model's, fold by fold, tested against zero.
     pub versus_best: Option<CorrectedTTest>,

@@ -1,7 +1,7 @@
 //! The results of a comparison and the writers that turn them into files.
 //!
 //! [`Report`] is plain data built once from the run; each writer (terminal table,
-//! Markdown, CSV, JSON, PNG charts) reads it and knows nothing of the models. The report folder is
+//! Markdown, CSV, JSON, PNG charts) reads it and depends on no model. The report folder is
 //! assembled under a temporary name and renamed into place, so a failed run leaves the
 //! previous report as it was.
 
@@ -54,7 +54,7 @@ pub struct Report {
     pub actual: Array2<f64>,
 }
 
-/// What was run on which data, so a reader can reproduce it.
+/// The data, settings and version of a run, enough to reproduce it.
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub lunchbench_version: String,
@@ -308,7 +308,7 @@ pub fn format_number(value: f64) -> String {
     }
 }
 
-/// One sentence that says what the leaderboard's averages are over.
+/// Returns the sentence that states what the leaderboard's averages are over.
 pub fn averaging_note(report: &Report) -> String {
     let n = report.targets.len();
     let constant = report.n_constant_targets();

@@ -14,7 +14,7 @@ use crate::stats::{friedman, FriedmanTest};
 
 #[derive(Debug, Serialize)]
 pub struct Summary {
-    /// What each score is: the cross-validated or the test-row mean RMSE across targets.
+    /// The meaning of each score: the cross-validated or the test-row mean RMSE across targets.
     pub score: String,
     pub datasets: Vec<String>,
     /// Models scored on every data set, in the first report's leaderboard order.

@@ -54,7 +54,7 @@ pub fn leaderboard_rows(report: &Report) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// Renders the leaderboard and the sentence that says what it averages.
+/// Renders the leaderboard and the sentence that states what it averages.
 pub fn render(report: &Report) -> String {
     let mut builder = Builder::default();
     builder.push_record(LEADERBOARD_HEADER);
