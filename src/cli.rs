@@ -112,7 +112,7 @@ pub struct RunArgs {
     pub models: Vec<String>,
 
     /// Report folder [default: reports/<CSV file stem>]; with several CSV files, the
-    /// folder that holds one report per file and the summary [default: reports]
+    /// folder that contains one report per file and the summary [default: reports]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 

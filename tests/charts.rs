@@ -477,6 +477,7 @@ fn binary_writes_charts_for_tecator() {
             "leaderboard_rmse.png",
             "leaderboard_r2.png",
             "per_target_rmse.png",
+            "learning_curves.png",
             "predicted_vs_actual.png",
         ],
     );

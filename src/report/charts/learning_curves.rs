@@ -127,13 +127,22 @@ fn notes(models: &[(usize, &ModelReport)]) -> Vec<String> {
         }
         let without_validation = model.history.iter().filter(|h| h.val_loss.is_empty()).count();
         if without_validation > 0 {
+            let who = if without_validation == model.history.len() {
+                format!("{} was trained without validation rows", model.name)
+            } else {
+                format!(
+                    "{} of {} had no validation rows",
+                    count(without_validation, "member"),
+                    model.name
+                )
+            };
+            notes.push(format!("{who}, so only the training loss is drawn."));
+        }
+        // The network fits standardized targets unless its `scale` setting is false, and
+        // its history records the loss it minimized.
+        if model.settings.get("scale").is_some_and(|v| v == "true") {
             notes.push(format!(
-                "{} of {} recorded no validation loss.",
-                if without_validation == model.history.len() {
-                    "Every member".to_string()
-                } else {
-                    count(without_validation, "member")
-                },
+                "Losses of {} are on standardized targets (unit variance on the training rows).",
                 model.name
             ));
         }
