@@ -13,7 +13,7 @@ use ndarray::{Array2, Axis};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use lunchbench::config::{build_models, Sidecar, KNOWN_MODELS};
+use lunchbench::config::{build_models, Sidecar, DEFAULT_MODELS};
 use lunchbench::data::{self, LoadOptions, RoleSpec};
 use lunchbench::models::Regressor;
 
@@ -33,7 +33,7 @@ fn training_rows(name: &str, predictors: &[&str], targets: &[&str]) -> (Array2<f
 }
 
 fn all_models() -> Vec<Box<dyn Regressor>> {
-    let names: Vec<String> = KNOWN_MODELS.iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = DEFAULT_MODELS.iter().map(|s| s.to_string()).collect();
     build_models(&names, &Sidecar::default()).expect("default settings are valid")
 }
 
@@ -88,7 +88,7 @@ fn synthetic(rows: usize, predictors: usize) -> (Array2<f64>, Array2<f64>) {
 fn scaling(c: &mut Criterion) {
     let names: Vec<String> = ["ridge", "pls"]
         .iter()
-        .chain(KNOWN_MODELS.iter().filter(|n| **n == "dense-nn"))
+        .chain(DEFAULT_MODELS.iter().filter(|n| **n == "dense-nn"))
         .map(|s| s.to_string())
         .collect();
     let models = build_models(&names, &Sidecar::default()).expect("default settings are valid");
