@@ -24,7 +24,7 @@ SCALING_TARGETS = 3
 SCALING_NOISE = 0.1
 SCALING_SEED = 0
 # Keras fits at this many rows or more use --slow-repeats, because one 80-epoch fit
-# there takes about a minute on 2 cores.
+# there took about 60 s on 2 cores (AMD EPYC, shared with other work).
 KERAS_SLOW_ROWS = 10_000
 
 MODEL_SETTINGS = {
@@ -85,31 +85,46 @@ def parse_args(argv):
     return args
 
 
-def timing_entry(fit_seconds, predict_seconds):
-    return {
-        "fit_seconds": statistics.median(fit_seconds),
-        "predict_seconds": statistics.median(predict_seconds),
-        "repeats": len(fit_seconds),
-        "fit_seconds_all": fit_seconds,
-        "predict_seconds_all": predict_seconds,
-    }
+class FitTimer:
+    """Wall-clock seconds of each timed fit and predict, and process CPU seconds of each fit."""
+
+    def __init__(self):
+        self.fit_seconds = []
+        self.fit_cpu_seconds = []
+        self.predict_seconds = []
+
+    def time_fit(self, function):
+        wall_start, cpu_start = time.perf_counter(), time.process_time()
+        function()
+        self.fit_seconds.append(time.perf_counter() - wall_start)
+        self.fit_cpu_seconds.append(time.process_time() - cpu_start)
+
+    def time_predict(self, function):
+        start = time.perf_counter()
+        function()
+        self.predict_seconds.append(time.perf_counter() - start)
+
+    def entry(self):
+        return {
+            "fit_seconds": statistics.median(self.fit_seconds),
+            "predict_seconds": statistics.median(self.predict_seconds),
+            "fit_cpu_seconds": statistics.median(self.fit_cpu_seconds),
+            "repeats": len(self.fit_seconds),
+            "fit_seconds_all": self.fit_seconds,
+            "predict_seconds_all": self.predict_seconds,
+        }
 
 
 def time_sklearn(make_estimator, x_fit, y_fit, x_predict, repeats):
     """Time a fresh fit and a predict `repeats` times and return the timing entry."""
-    fit_seconds = []
-    predict_seconds = []
+    timer = FitTimer()
     for _ in range(repeats):
         estimator = make_estimator()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            start = time.perf_counter()
-            estimator.fit(x_fit, y_fit)
-            fit_seconds.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        estimator.predict(x_predict)
-        predict_seconds.append(time.perf_counter() - start)
-    return timing_entry(fit_seconds, predict_seconds)
+            timer.time_fit(lambda: estimator.fit(x_fit, y_fit))
+        timer.time_predict(lambda: estimator.predict(x_predict))
+    return timer.entry()
 
 
 def time_keras(keras, x_fit, y_fit, x_predict, repeats):
@@ -128,18 +143,13 @@ def time_keras(keras, x_fit, y_fit, x_predict, repeats):
     warmup_fit_seconds = time.perf_counter() - start
     model.predict(x_predict, verbose=0)
 
-    fit_seconds = []
-    predict_seconds = []
+    timer = FitTimer()
     for _ in range(repeats):
         model.set_weights(initial_weights)
-        start = time.perf_counter()
-        model.fit(x_fit, y_fit, epochs=common.KERAS_EPOCHS, **fit_options)
-        fit_seconds.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        model.predict(x_predict, verbose=0)
-        predict_seconds.append(time.perf_counter() - start)
+        timer.time_fit(lambda: model.fit(x_fit, y_fit, epochs=common.KERAS_EPOCHS, **fit_options))
+        timer.time_predict(lambda: model.predict(x_predict, verbose=0))
 
-    entry = timing_entry(fit_seconds, predict_seconds)
+    entry = timer.entry()
     entry["warmup_fit_seconds"] = warmup_fit_seconds
     entry["warmup_epochs"] = 1
     return entry
@@ -230,7 +240,10 @@ def main(argv=None):
         "machine": common.describe_machine(),
         "date": common.utc_now_iso(),
         "load_average": {"start": common.read_load_average(), "end": None},
-        "units": "seconds, wall clock (time.perf_counter)",
+        "units": (
+            "seconds: wall clock (time.perf_counter), except fit_cpu_seconds, which is "
+            "the CPU time of all threads of this process (time.process_time)"
+        ),
         "repeats": {
             "default": args.repeats,
             "slow": args.slow_repeats,
