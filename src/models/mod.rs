@@ -9,6 +9,7 @@ mod linalg;
 pub mod mean;
 pub mod nn;
 pub mod pls;
+pub mod preprocess;
 pub mod ridge;
 pub mod scaling;
 
