@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::models::nn::{Activation, HiddenSizes};
+use crate::models::preprocess::StepList;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -93,7 +94,8 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
 
-    /// Models to run, comma-separated [default: mean,ridge,elastic-net,pls,dense-nn]
+    /// Models to run, comma-separated; steps joined by + before a name preprocess that
+    /// entry only, as in pls,snv+sg1+pls [default: mean,ridge,elastic-net,pls,dense-nn]
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub models: Vec<String>,
 
@@ -116,6 +118,21 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Model settings (override the sidecar)")]
 pub struct ModelArgs {
+    /// Preprocessing steps for every model, comma-separated and applied in order, or `none`;
+    /// replaces the sidecar's [preprocess] section [default: none]
+    ///
+    /// Steps are fitted on the training rows only, then applied to the test rows:
+    ///   standardize            columns to zero mean and unit population variance
+    ///   snv                    each row to zero mean and unit standard deviation
+    ///   sg0, sg1, sg2          Savitzky-Golay smoothing, first or second derivative along
+    ///                          the predictors in column order; add :WINDOW or
+    ///                          :WINDOW:ORDER (odd window >= order + 2) [default: 11, 2]
+    ///   pca                    principal-component scores; add :COMPONENTS [default: 10]
+    /// Example: --preprocess snv,sg1:15:2 runs every model on first derivatives of SNV
+    /// spectra. snv and sg steps must come before pca.
+    #[arg(long, value_name = "STEPS", verbatim_doc_comment)]
+    pub preprocess: Option<StepList>,
+
     /// Ridge penalty α in ‖y − Xw‖² + α‖w‖² [default: 1]
     #[arg(long, value_name = "ALPHA")]
     pub ridge_alpha: Option<f64>,

@@ -12,6 +12,7 @@ use crate::models::elastic_net::{ElasticNet, ElasticNetParams};
 use crate::models::mean::MeanPredictor;
 use crate::models::nn::{DenseNet, DenseNetParams};
 use crate::models::pls::{Pls, PlsParams};
+use crate::models::preprocess::{Pipeline, PreprocessSettings, Step, StepList};
 use crate::models::ridge::{Ridge, RidgeParams};
 use crate::models::Regressor;
 
@@ -33,6 +34,8 @@ pub struct Sidecar {
     pub pls: PlsParams,
     #[serde(rename = "dense-nn")]
     pub dense_nn: DenseNetParams,
+    /// Preprocessing steps for every model and per model name.
+    pub preprocess: PreprocessSettings,
     /// Figures published for this data set and split, shown beside each model's.
     pub published: Vec<PublishedFigure>,
 }
@@ -132,6 +135,10 @@ impl RunConfig {
         // The run seed seeds the network too, unless the network's own seed is given.
         override_value(&mut nn.seed, args.run.seed.or(sidecar.run.seed));
         override_value(&mut nn.seed, m.nn_seed);
+        // The flag replaces the whole section, per-model lists included.
+        if let Some(StepList(steps)) = m.preprocess.clone() {
+            sidecar.preprocess = PreprocessSettings { all: steps, ..Default::default() };
+        }
 
         let names = if !args.run.models.is_empty() {
             args.run.models.clone()
@@ -190,26 +197,55 @@ fn parse_delimiter(text: Option<&str>) -> Result<u8> {
 }
 
 /// Builds the named models, in the order given, from validated settings.
+///
+/// An entry may start with preprocessing steps joined by `+`, such as `snv+sg1:15+pls`,
+/// which replace the sidecar's and the flag's steps for that entry. Entries that end up
+/// with the same name, such as `pls` twice, give one model.
 pub fn build_models(names: &[String], settings: &Sidecar) -> Result<Vec<Box<dyn Regressor>>> {
+    if let Some(unknown) =
+        settings.preprocess.per_model.keys().find(|key| !KNOWN_MODELS.contains(&key.as_str()))
+    {
+        return Err(Error::Usage(format!(
+            "invalid [preprocess] key {unknown:?}: expected all or a model name ({})",
+            KNOWN_MODELS.join(", ")
+        )));
+    }
     let mut models: Vec<Box<dyn Regressor>> = Vec::new();
-    for name in names {
-        if models.iter().any(|m| m.name() == name) {
-            continue;
-        }
-        let model: Box<dyn Regressor> = match name.as_str() {
-            "mean" => Box::new(MeanPredictor),
-            "ridge" => Box::new(Ridge::new(settings.ridge.clone())?),
-            "elastic-net" => Box::new(ElasticNet::new(settings.elastic_net.clone())?),
-            "pls" => Box::new(Pls::new(settings.pls.clone())?),
-            "dense-nn" => Box::new(DenseNet::new(settings.dense_nn.clone())?),
-            other => {
-                return Err(Error::Usage(format!(
-                    "unknown model {other:?}: expected one of {}",
-                    KNOWN_MODELS.join(", ")
-                )))
+    for entry in names {
+        let (steps, name) = match entry.rsplit_once('+') {
+            Some((prefix, name)) => {
+                let steps = prefix
+                    .split('+')
+                    .map(str::parse::<Step>)
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| Error::Usage(format!("invalid model {entry:?}: {e}")))?;
+                (steps, name)
             }
+            None => (settings.preprocess.steps_for(entry).to_vec(), entry.as_str()),
         };
-        models.push(model);
+        let model = build_model(name, settings)?;
+        let model: Box<dyn Regressor> =
+            if steps.is_empty() { model } else { Box::new(Pipeline::new(steps, model)?) };
+        if models.iter().all(|m| m.name() != model.name()) {
+            models.push(model);
+        }
     }
     Ok(models)
+}
+
+/// Builds one model, without preprocessing, from its name.
+fn build_model(name: &str, settings: &Sidecar) -> Result<Box<dyn Regressor>> {
+    Ok(match name {
+        "mean" => Box::new(MeanPredictor),
+        "ridge" => Box::new(Ridge::new(settings.ridge.clone())?),
+        "elastic-net" => Box::new(ElasticNet::new(settings.elastic_net.clone())?),
+        "pls" => Box::new(Pls::new(settings.pls.clone())?),
+        "dense-nn" => Box::new(DenseNet::new(settings.dense_nn.clone())?),
+        other => {
+            return Err(Error::Usage(format!(
+                "unknown model {other:?}: expected one of {}",
+                KNOWN_MODELS.join(", ")
+            )))
+        }
+    })
 }
