@@ -12,6 +12,7 @@ pub mod pls;
 pub mod preprocess;
 pub mod ridge;
 pub mod scaling;
+pub mod tuned;
 
 use ndarray::{Array2, ArrayView2};
 use thiserror::Error;
