@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::models::nn::{Activation, HiddenSizes};
 use crate::models::preprocess::StepList;
+use crate::models::tuned::pls_cv::Selection;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -164,6 +165,24 @@ pub struct ModelArgs {
     /// Scale predictors and targets to unit sample variance for PLS [default: true]
     #[arg(long, value_name = "BOOL")]
     pub pls_scale: Option<bool>,
+
+    /// Choose one ridge-cv alpha per target instead of one for all targets [default: false]
+    #[arg(long, value_name = "BOOL")]
+    pub ridge_cv_per_target: Option<bool>,
+
+    /// Largest number of components pls-cv tries, from 1 [default: 20]
+    #[arg(long, value_name = "N")]
+    pub pls_cv_max_components: Option<usize>,
+
+    /// How pls-cv picks the component count: min (lowest validation error) or one-se
+    /// (fewest components within one standard error of it) [default: min]
+    #[arg(long, value_name = "RULE")]
+    pub pls_cv_selection: Option<Selection>,
+
+    /// Inner cross-validation folds of pls-cv and elastic-net-cv, drawn from the training
+    /// rows with the run seed [default: 5]
+    #[arg(long, value_name = "N")]
+    pub inner_folds: Option<usize>,
 
     /// Hidden layer sizes of the network, such as 64 or 128,64; `none` for a linear model [default: 64]
     #[arg(long, value_name = "SIZES")]

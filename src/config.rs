@@ -14,13 +14,25 @@ use crate::models::nn::{DenseNet, DenseNetParams};
 use crate::models::pls::{Pls, PlsParams};
 use crate::models::preprocess::{Pipeline, PreprocessSettings, Step, StepList};
 use crate::models::ridge::{Ridge, RidgeParams};
+use crate::models::tuned::{
+    ElasticNetCv, ElasticNetCvParams, PlsCv, PlsCvParams, RidgeCv, RidgeCvParams,
+};
 use crate::models::Regressor;
 
 /// Models run when neither the flags nor the sidecar name them.
 pub const DEFAULT_MODELS: [&str; 5] = ["mean", "ridge", "elastic-net", "pls", "dense-nn"];
 
-/// Every model name `--models` accepts.
-pub const KNOWN_MODELS: [&str; 5] = DEFAULT_MODELS;
+/// Every model name `--models` accepts: the defaults, then the tuned baselines.
+pub const KNOWN_MODELS: [&str; 8] = [
+    DEFAULT_MODELS[0],
+    DEFAULT_MODELS[1],
+    DEFAULT_MODELS[2],
+    DEFAULT_MODELS[3],
+    DEFAULT_MODELS[4],
+    "ridge-cv",
+    "pls-cv",
+    "elastic-net-cv",
+];
 
 /// The sidecar TOML file: column roles, run settings and per-model settings.
 #[derive(Debug, Default, Deserialize)]
@@ -34,6 +46,12 @@ pub struct Sidecar {
     pub pls: PlsParams,
     #[serde(rename = "dense-nn")]
     pub dense_nn: DenseNetParams,
+    #[serde(rename = "ridge-cv")]
+    pub ridge_cv: RidgeCvParams,
+    #[serde(rename = "pls-cv")]
+    pub pls_cv: PlsCvParams,
+    #[serde(rename = "elastic-net-cv")]
+    pub elastic_net_cv: ElasticNetCvParams,
     /// Preprocessing steps for every model and per model name.
     pub preprocess: PreprocessSettings,
     /// Figures published for this data set and split, shown beside each model's.
@@ -135,6 +153,17 @@ impl RunConfig {
         // The run seed seeds the network too, unless the network's own seed is given.
         override_value(&mut nn.seed, args.run.seed.or(sidecar.run.seed));
         override_value(&mut nn.seed, m.nn_seed);
+        override_value(&mut sidecar.ridge_cv.per_target, m.ridge_cv_per_target);
+        override_value(&mut sidecar.pls_cv.max_components, m.pls_cv_max_components);
+        override_value(&mut sidecar.pls_cv.selection, m.pls_cv_selection);
+        for folds in [&mut sidecar.pls_cv.folds, &mut sidecar.elastic_net_cv.folds] {
+            override_value(folds, m.inner_folds);
+        }
+        // The inner folds are shuffled with the run seed unless the sidecar gives a seed.
+        let run_seed = args.run.seed.or(sidecar.run.seed);
+        for seed in [&mut sidecar.pls_cv.seed, &mut sidecar.elastic_net_cv.seed] {
+            *seed = seed.or(run_seed);
+        }
         // The flag replaces the whole section, per-model lists included.
         if let Some(StepList(steps)) = m.preprocess.clone() {
             sidecar.preprocess = PreprocessSettings { all: steps, ..Default::default() };
@@ -241,6 +270,9 @@ fn build_model(name: &str, settings: &Sidecar) -> Result<Box<dyn Regressor>> {
         "elastic-net" => Box::new(ElasticNet::new(settings.elastic_net.clone())?),
         "pls" => Box::new(Pls::new(settings.pls.clone())?),
         "dense-nn" => Box::new(DenseNet::new(settings.dense_nn.clone())?),
+        "ridge-cv" => Box::new(RidgeCv::new(settings.ridge_cv.clone())?),
+        "pls-cv" => Box::new(PlsCv::new(settings.pls_cv.clone())?),
+        "elastic-net-cv" => Box::new(ElasticNetCv::new(settings.elastic_net_cv.clone())?),
         other => {
             return Err(Error::Usage(format!(
                 "unknown model {other:?}: expected one of {}",
