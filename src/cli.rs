@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::models::nn::{Activation, HiddenSizes};
+use crate::models::preprocess::StepList;
+use crate::models::tuned::pls_cv::Selection;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -107,7 +109,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Models to run, comma-separated [default: mean,ridge,elastic-net,pls,dense-nn]
+    /// Models to run, comma-separated; steps joined by + before a name preprocess that
+    /// entry only, as in pls,snv+sg1+pls [default: mean,ridge,elastic-net,pls,dense-nn]
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub models: Vec<String>,
 
@@ -131,6 +134,21 @@ pub struct RunArgs {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Model settings (override the sidecar)")]
 pub struct ModelArgs {
+    /// Preprocessing steps for every model, comma-separated and applied in order, or `none`;
+    /// replaces the sidecar's [preprocess] section [default: none]
+    ///
+    /// Steps are fitted on the training rows only, then applied to the test rows:
+    ///   standardize            columns to zero mean and unit population variance
+    ///   snv                    each row to zero mean and unit standard deviation
+    ///   sg0, sg1, sg2          Savitzky-Golay smoothing, first or second derivative along
+    ///                          the predictors in column order; add :WINDOW or
+    ///                          :WINDOW:ORDER (odd window >= order + 2) [default: 11, 2]
+    ///   pca                    principal-component scores; add :COMPONENTS [default: 10]
+    /// Example: --preprocess snv,sg1:15:2 runs every model on first derivatives of SNV
+    /// spectra. snv and sg steps must come before pca.
+    #[arg(long, value_name = "STEPS", verbatim_doc_comment)]
+    pub preprocess: Option<StepList>,
+
     /// Ridge penalty α in ‖y − Xw‖² + α‖w‖² [default: 1]
     #[arg(long, value_name = "ALPHA")]
     pub ridge_alpha: Option<f64>,
@@ -162,6 +180,24 @@ pub struct ModelArgs {
     /// Scale predictors and targets to unit sample variance for PLS [default: true]
     #[arg(long, value_name = "BOOL")]
     pub pls_scale: Option<bool>,
+
+    /// Choose one ridge-cv alpha per target instead of one for all targets [default: false]
+    #[arg(long, value_name = "BOOL")]
+    pub ridge_cv_per_target: Option<bool>,
+
+    /// Largest number of components pls-cv tries, from 1 [default: 20]
+    #[arg(long, value_name = "N")]
+    pub pls_cv_max_components: Option<usize>,
+
+    /// How pls-cv picks the component count: min (lowest validation error) or one-se
+    /// (fewest components within one standard error of it) [default: min]
+    #[arg(long, value_name = "RULE")]
+    pub pls_cv_selection: Option<Selection>,
+
+    /// Inner cross-validation folds of pls-cv and elastic-net-cv, drawn from the training
+    /// rows with the run seed [default: 5]
+    #[arg(long, value_name = "N")]
+    pub inner_folds: Option<usize>,
 
     /// Hidden layer sizes of the network, such as 64 or 128,64; `none` for a linear model [default: 64]
     #[arg(long, value_name = "SIZES")]

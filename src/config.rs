@@ -12,14 +12,27 @@ use crate::models::elastic_net::{ElasticNet, ElasticNetParams};
 use crate::models::mean::MeanPredictor;
 use crate::models::nn::{DenseNet, DenseNetParams};
 use crate::models::pls::{Pls, PlsParams};
+use crate::models::preprocess::{Pipeline, PreprocessSettings, Step, StepList};
 use crate::models::ridge::{Ridge, RidgeParams};
+use crate::models::tuned::{
+    ElasticNetCv, ElasticNetCvParams, PlsCv, PlsCvParams, RidgeCv, RidgeCvParams,
+};
 use crate::models::Regressor;
 
 /// Models run when neither the flags nor the sidecar name them.
 pub const DEFAULT_MODELS: [&str; 5] = ["mean", "ridge", "elastic-net", "pls", "dense-nn"];
 
-/// Every model name `--models` accepts.
-pub const KNOWN_MODELS: [&str; 5] = DEFAULT_MODELS;
+/// Every model name `--models` accepts: the defaults, then the tuned baselines.
+pub const KNOWN_MODELS: [&str; 8] = [
+    DEFAULT_MODELS[0],
+    DEFAULT_MODELS[1],
+    DEFAULT_MODELS[2],
+    DEFAULT_MODELS[3],
+    DEFAULT_MODELS[4],
+    "ridge-cv",
+    "pls-cv",
+    "elastic-net-cv",
+];
 
 /// The sidecar TOML file: column roles, run settings and per-model settings.
 #[derive(Debug, Default, Deserialize)]
@@ -33,6 +46,14 @@ pub struct Sidecar {
     pub pls: PlsParams,
     #[serde(rename = "dense-nn")]
     pub dense_nn: DenseNetParams,
+    #[serde(rename = "ridge-cv")]
+    pub ridge_cv: RidgeCvParams,
+    #[serde(rename = "pls-cv")]
+    pub pls_cv: PlsCvParams,
+    #[serde(rename = "elastic-net-cv")]
+    pub elastic_net_cv: ElasticNetCvParams,
+    /// Preprocessing steps for every model and per model name.
+    pub preprocess: PreprocessSettings,
     /// Figures published for this data set and split, shown beside each model's.
     pub published: Vec<PublishedFigure>,
 }
@@ -140,6 +161,21 @@ impl RunConfig {
         // The run seed seeds the network too, unless the network's own seed is given.
         override_value(&mut nn.seed, args.run.seed.or(sidecar.run.seed));
         override_value(&mut nn.seed, m.nn_seed);
+        override_value(&mut sidecar.ridge_cv.per_target, m.ridge_cv_per_target);
+        override_value(&mut sidecar.pls_cv.max_components, m.pls_cv_max_components);
+        override_value(&mut sidecar.pls_cv.selection, m.pls_cv_selection);
+        for folds in [&mut sidecar.pls_cv.folds, &mut sidecar.elastic_net_cv.folds] {
+            override_value(folds, m.inner_folds);
+        }
+        // The inner folds are shuffled with the run seed unless the sidecar gives a seed.
+        let run_seed = args.run.seed.or(sidecar.run.seed);
+        for seed in [&mut sidecar.pls_cv.seed, &mut sidecar.elastic_net_cv.seed] {
+            *seed = seed.or(run_seed);
+        }
+        // The flag replaces the whole section, per-model lists included.
+        if let Some(StepList(steps)) = m.preprocess.clone() {
+            sidecar.preprocess = PreprocessSettings { all: steps, ..Default::default() };
+        }
 
         let names = if !args.run.models.is_empty() {
             args.run.models.clone()
@@ -202,26 +238,58 @@ fn parse_delimiter(text: Option<&str>) -> Result<u8> {
 }
 
 /// Builds the named models, in the order given, from validated settings.
+///
+/// An entry may start with preprocessing steps joined by `+`, such as `snv+sg1:15+pls`,
+/// which replace the sidecar's and the flag's steps for that entry. Entries that end up
+/// with the same name, such as `pls` twice, give one model.
 pub fn build_models(names: &[String], settings: &Sidecar) -> Result<Vec<Box<dyn Regressor>>> {
+    if let Some(unknown) =
+        settings.preprocess.per_model.keys().find(|key| !KNOWN_MODELS.contains(&key.as_str()))
+    {
+        return Err(Error::Usage(format!(
+            "invalid [preprocess] key {unknown:?}: expected all or a model name ({})",
+            KNOWN_MODELS.join(", ")
+        )));
+    }
     let mut models: Vec<Box<dyn Regressor>> = Vec::new();
-    for name in names {
-        if models.iter().any(|m| m.name() == name) {
-            continue;
-        }
-        let model: Box<dyn Regressor> = match name.as_str() {
-            "mean" => Box::new(MeanPredictor),
-            "ridge" => Box::new(Ridge::new(settings.ridge.clone())?),
-            "elastic-net" => Box::new(ElasticNet::new(settings.elastic_net.clone())?),
-            "pls" => Box::new(Pls::new(settings.pls.clone())?),
-            "dense-nn" => Box::new(DenseNet::new(settings.dense_nn.clone())?),
-            other => {
-                return Err(Error::Usage(format!(
-                    "unknown model {other:?}: expected one of {}",
-                    KNOWN_MODELS.join(", ")
-                )))
+    for entry in names {
+        let (steps, name) = match entry.rsplit_once('+') {
+            Some((prefix, name)) => {
+                let steps = prefix
+                    .split('+')
+                    .map(str::parse::<Step>)
+                    .collect::<std::result::Result<Vec<_>, _>>()
+                    .map_err(|e| Error::Usage(format!("invalid model {entry:?}: {e}")))?;
+                (steps, name)
             }
+            None => (settings.preprocess.steps_for(entry).to_vec(), entry.as_str()),
         };
-        models.push(model);
+        let model = build_model(name, settings)?;
+        let model: Box<dyn Regressor> =
+            if steps.is_empty() { model } else { Box::new(Pipeline::new(steps, model)?) };
+        if models.iter().all(|m| m.name() != model.name()) {
+            models.push(model);
+        }
     }
     Ok(models)
+}
+
+/// Builds one model, without preprocessing, from its name.
+fn build_model(name: &str, settings: &Sidecar) -> Result<Box<dyn Regressor>> {
+    Ok(match name {
+        "mean" => Box::new(MeanPredictor),
+        "ridge" => Box::new(Ridge::new(settings.ridge.clone())?),
+        "elastic-net" => Box::new(ElasticNet::new(settings.elastic_net.clone())?),
+        "pls" => Box::new(Pls::new(settings.pls.clone())?),
+        "dense-nn" => Box::new(DenseNet::new(settings.dense_nn.clone())?),
+        "ridge-cv" => Box::new(RidgeCv::new(settings.ridge_cv.clone())?),
+        "pls-cv" => Box::new(PlsCv::new(settings.pls_cv.clone())?),
+        "elastic-net-cv" => Box::new(ElasticNetCv::new(settings.elastic_net_cv.clone())?),
+        other => {
+            return Err(Error::Usage(format!(
+                "unknown model {other:?}: expected one of {}",
+                KNOWN_MODELS.join(", ")
+            )))
+        }
+    })
 }

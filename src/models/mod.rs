@@ -9,8 +9,10 @@ mod linalg;
 pub mod mean;
 pub mod nn;
 pub mod pls;
+pub mod preprocess;
 pub mod ridge;
 pub mod scaling;
+pub mod tuned;
 
 use ndarray::{Array2, ArrayView2};
 use thiserror::Error;

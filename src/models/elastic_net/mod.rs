@@ -17,7 +17,7 @@ use rayon::prelude::*;
 mod coordinate_descent;
 mod linfa;
 
-use self::coordinate_descent::{fit_targets, Penalty, StoppingRule};
+use self::coordinate_descent::{fit_path, fit_targets, Penalty, StoppingRule};
 use self::linfa::fit_linfa_one;
 
 use super::ridge::LinearModel;
@@ -177,6 +177,46 @@ impl ElasticNet {
                 .collect(),
         }
     }
+}
+
+/// The fit at one alpha of a warm-started elastic-net path.
+pub(crate) struct PathPoint {
+    /// Coefficients on the centered predictors, predictors × targets.
+    pub coef: Array2<f64>,
+    /// Targets whose duality gap did not reach the tolerance within `max_iterations`.
+    pub n_unconverged: usize,
+}
+
+/// Fits every target on the centered predictors `xs` and centered targets `yc` at each
+/// of the decreasing `alphas`, with the in-house coordinate descent. Each alpha's fit
+/// starts from the previous alpha's coefficients, so a path costs about as much as a
+/// few cold fits. `tolerance` and `max_iterations` mean what they do in
+/// [`ElasticNetParams`].
+pub(crate) fn fit_centered_path(
+    xs: ArrayView2<f64>,
+    yc: ArrayView2<f64>,
+    alphas: &[f64],
+    l1_ratio: f64,
+    tolerance: f64,
+    max_iterations: u32,
+) -> Vec<PathPoint> {
+    let path: Vec<Penalty> =
+        alphas.iter().map(|&alpha| Penalty::new(xs.nrows(), alpha, l1_ratio)).collect();
+    let fits = fit_path(xs, yc, &path, StoppingRule { tolerance, max_iterations });
+    (0..alphas.len())
+        .map(|step| {
+            let mut coef = Array2::zeros((xs.ncols(), yc.ncols()));
+            let mut n_unconverged = 0;
+            for (j, target_path) in fits.iter().enumerate() {
+                let fit = &target_path[step];
+                coef.column_mut(j).assign(&ArrayView1::from(&fit.coef));
+                if fit.duality_gap > fit.gap_tolerance {
+                    n_unconverged += 1;
+                }
+            }
+            PathPoint { coef, n_unconverged }
+        })
+        .collect()
 }
 
 /// One target's coefficients and how its solver ended.
