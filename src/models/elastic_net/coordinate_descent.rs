@@ -100,7 +100,8 @@ fn fit_targets_with(
             || Workspace::new(design.n_rows, design.n_predictors),
             |workspace, j| {
                 let newton = NewtonSchedule::new();
-                TargetSolver { design, penalty, rule, ws: workspace, newton }.solve(y.column(j), None)
+                TargetSolver { design, penalty, rule, ws: workspace, newton }
+                    .solve(y.column(j), None)
             },
         )
         .collect()
@@ -130,7 +131,8 @@ pub(super) fn fit_path(
                 for &penalty in path {
                     let start = fits.last().map(|fit| fit.coef.as_slice());
                     let newton = NewtonSchedule::new();
-                    let solver = TargetSolver { design, penalty, rule, ws: &mut *workspace, newton };
+                    let solver =
+                        TargetSolver { design, penalty, rule, ws: &mut *workspace, newton };
                     let fit = solver.solve(y.column(j), start);
                     fits.push(fit);
                 }
