@@ -19,8 +19,13 @@
 //!    updates the residual.
 //!    Every few sweeps a Newton step solves the smooth problem on the current support and
 //!    signs, which coordinate descent approaches only slowly on collinear predictors such
-//!    as spectra. A support wider than the row count is solved through an n × n system. The inner solve stops when the working-set gap falls below
-//!    [`INNER_GAP_FRACTION`] of the outer gap, and control returns to step 1.
+//!    as spectra. A support wider than the row count is solved through an n × n system.
+//!    Without a ridge penalty (λ₂ = 0) that face has no minimizer when the support's
+//!    columns are linearly dependent, as they are on a support wider than the rank of X.
+//!    Such a support first shrinks to independent columns along directions that keep X·w,
+//!    as described in `independent_support.rs`.
+//!    The inner solve stops when the working-set gap falls below [`INNER_GAP_FRACTION`] of
+//!    the outer gap, and control returns to step 1.
 //!
 //! The duality gap and its threshold follow scikit-learn's `enet_coordinate_descent` in
 //! `sklearn/linear_model/_cd_fast.pyx` (main branch as of mid-2026). For λ₁ > 0 the dual point
@@ -31,7 +36,10 @@
 use ndarray::{ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
+use self::independent_support::IndependentSupport;
 use super::TargetFit;
+
+mod independent_support;
 
 /// Largest predictor count for which the full p × p Gram matrix is kept: 2,048 predictors
 /// take 32 MiB. Above it each working set's block is computed from the columns.
@@ -45,8 +53,8 @@ const MIN_WORKING_SET: usize = 10;
 const INNER_GAP_FRACTION: f64 = 0.3;
 
 /// Sweeps between Newton steps while steps succeed. A rejected step doubles the interval,
-/// so a support on which the step fails (for example more nonzeros than rows in a lasso)
-/// costs few factorizations.
+/// so a support on which the step fails (for example a singular system) costs few
+/// factorizations.
 const NEWTON_INTERVAL: u32 = 5;
 
 /// Penalty weights of the n-scaled objective.
@@ -208,6 +216,8 @@ struct Workspace {
     rhs: Vec<f64>,
     /// Right-hand side and solution of the n × n system of a wide support.
     dual: Vec<f64>,
+    /// Buffers for making a lasso support's columns linearly independent.
+    independent_support: IndependentSupport,
 }
 
 impl Workspace {
@@ -230,6 +240,7 @@ impl Workspace {
             system: Vec::new(),
             rhs: Vec::new(),
             dual: Vec::new(),
+            independent_support: IndependentSupport::default(),
         }
     }
 }
@@ -506,13 +517,20 @@ impl TargetSolver<'_> {
     /// where it reaches zero, that coefficient leaves the support and the solve repeats.
     /// Each repeat shrinks the support, so there are at most |S| + 1 solves. Without an L1
     /// penalty the objective is smooth everywhere, and one solve over the whole working set
-    /// is exact. The step is kept only if the objective decreased, which guards against an
+    /// is exact. Without a ridge penalty the support first shrinks to linearly independent
+    /// columns. The step is kept only if the objective decreased, which guards against an
     /// ill-conditioned solve.
     fn newton_step(&mut self, yy: f64) -> bool {
         let k = self.ws.set.len();
         let l1 = self.penalty.l1;
         self.ws.trial_w.clear();
         self.ws.trial_w.extend_from_slice(&self.ws.set_w);
+        if l1 > 0.0 && self.penalty.l2 == 0.0 {
+            // The supports that the cut-back below leaves are subsets of this one, so their
+            // columns stay independent.
+            let ws = &mut *self.ws;
+            ws.independent_support.reduce(&ws.gram, self.design.n_rows, &mut ws.trial_w);
+        }
         loop {
             let ws = &mut *self.ws;
             ws.support.clear();
@@ -583,14 +601,16 @@ impl TargetSolver<'_> {
     ///
     /// When the support has at least as many predictors m as there are rows n, the identity
     /// (X_SᵀX_S + λ₂I)⁻¹ = (I − X_Sᵀ(X_SX_Sᵀ + λ₂I)⁻¹X_S)/λ₂ replaces the m × m
-    /// factorization by an n × n one, O(n²m) instead of O(m³). It needs λ₂ > 0, because
-    /// G_SS alone is singular then.
+    /// factorization by an n × n one, O(n²m) instead of O(m³). It needs λ₂ > 0. Without a
+    /// ridge penalty the m × m system is factorized for any m, because a lasso support
+    /// reaches this solve only after [`IndependentSupport::reduce`], so m ≤ rank(X) ≤ n
+    /// unless rounding leaves a dependent column in it.
     fn solve_support_system(&mut self) -> bool {
         let design = self.design;
         let ws = &mut *self.ws;
         let l2 = self.penalty.l2;
         let (m, n, k) = (ws.support.len(), design.n_rows, ws.set.len());
-        if m < n {
+        if m < n || l2 == 0.0 {
             ws.system.clear();
             for &a in &ws.support {
                 ws.system.extend(ws.support.iter().map(|&b| ws.gram[a * k + b]));
@@ -600,11 +620,6 @@ impl TargetSolver<'_> {
             }
             return cholesky_solve(&mut ws.system, m, &mut ws.rhs);
         }
-        // Centered columns span at most n − 1 dimensions, so G_SS is singular here.
-        if l2 == 0.0 {
-            return false;
-        }
-
         // K = X_S·X_Sᵀ + λ₂I and t = X_S·rhs, accumulated one support column at a time.
         ws.system.clear();
         ws.system.resize(n * n, 0.0);
@@ -855,6 +870,39 @@ pub(super) mod tests {
                 w[j]
             );
         }
+    }
+
+    /// Fits both targets of `random_problem(seed, n, p, 2)` to a tolerance of 1e-10 and
+    /// checks that each converges within `max_iterations` sweeps and meets the optimality
+    /// conditions.
+    fn assert_converges(
+        seed: u64,
+        n: usize,
+        p: usize,
+        alpha: f64,
+        l1_ratio: f64,
+        max_iterations: u32,
+    ) {
+        let (x, y) = random_problem(seed, n, p, 2);
+        let penalty = Penalty::new(n, alpha, l1_ratio);
+        let rule = StoppingRule { tolerance: 1e-10, max_iterations };
+        for (j, fit) in fit_targets(x.view(), y.view(), penalty, rule).iter().enumerate() {
+            assert!(
+                fit.duality_gap <= fit.gap_tolerance,
+                "target {j}: gap {:e} above {:e} after {} iterations",
+                fit.duality_gap,
+                fit.gap_tolerance,
+                fit.n_iterations
+            );
+            assert_kkt(&x, y.column(j).to_owned(), &fit.coef, penalty, fit.gap_tolerance);
+        }
+    }
+
+    /// A lasso with more predictors than rows. Coordinate descent passes through supports
+    /// wider than rank(X) = n − 1, on which G_SS is singular and the face has no minimizer.
+    #[test]
+    fn lasso_wider_than_rows_converges() {
+        assert_converges(3842148404230491372, 10, 25, 10f64.powf(-3.9847240386250555), 1.0, 1000);
     }
 
     fn l1_ratio_strategy() -> impl Strategy<Value = f64> {
