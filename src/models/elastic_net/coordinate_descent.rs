@@ -216,6 +216,8 @@ struct Workspace {
     rhs: Vec<f64>,
     /// Right-hand side and solution of the n × n system of a wide support.
     dual: Vec<f64>,
+    /// Residual and correction of the iterative refinement of a wide support's solve.
+    correction: Vec<f64>,
     /// Buffers for making a lasso support's columns linearly independent.
     independent_support: IndependentSupport,
 }
@@ -240,6 +242,7 @@ impl Workspace {
             system: Vec::new(),
             rhs: Vec::new(),
             dual: Vec::new(),
+            correction: Vec::new(),
             independent_support: IndependentSupport::default(),
         }
     }
@@ -601,10 +604,11 @@ impl TargetSolver<'_> {
     ///
     /// When the support has at least as many predictors m as there are rows n, the identity
     /// (X_SᵀX_S + λ₂I)⁻¹ = (I − X_Sᵀ(X_SX_Sᵀ + λ₂I)⁻¹X_S)/λ₂ replaces the m × m
-    /// factorization by an n × n one, O(n²m) instead of O(m³). It needs λ₂ > 0. Without a
-    /// ridge penalty the m × m system is factorized for any m, because a lasso support
-    /// reaches this solve only after [`IndependentSupport::reduce`], so m ≤ rank(X) ≤ n
-    /// unless rounding leaves a dependent column in it.
+    /// factorization by an n × n one, O(n²m) instead of O(m³), plus O(m²) for one step of
+    /// iterative refinement. It needs λ₂ > 0. Without a ridge penalty the m × m system is
+    /// factorized for any m, because a lasso support reaches this solve only after
+    /// [`IndependentSupport::reduce`], so m ≤ rank(X) ≤ n unless rounding leaves a dependent
+    /// column in it.
     fn solve_support_system(&mut self) -> bool {
         let design = self.design;
         let ws = &mut *self.ws;
@@ -620,29 +624,72 @@ impl TargetSolver<'_> {
             }
             return cholesky_solve(&mut ws.system, m, &mut ws.rhs);
         }
-        // K = X_S·X_Sᵀ + λ₂I and t = X_S·rhs, accumulated one support column at a time.
+        // K = X_S·X_Sᵀ + λ₂I, accumulated one support column at a time.
         ws.system.clear();
         ws.system.resize(n * n, 0.0);
-        ws.dual.clear();
-        ws.dual.resize(n, 0.0);
-        for (s, &i) in ws.support.iter().enumerate() {
+        for &i in &ws.support {
             let column = design.column(ws.set[i]);
             for (a, &xa) in column.iter().enumerate() {
                 axpy(xa, column, &mut ws.system[a * n..(a + 1) * n]);
             }
-            axpy(ws.rhs[s], column, &mut ws.dual);
         }
         for d in 0..n {
             ws.system[d * n + d] += l2;
         }
-        if !cholesky_solve(&mut ws.system, n, &mut ws.dual) {
+        if !cholesky_factor(&mut ws.system, n) {
             return false;
         }
-        for (s, &i) in ws.support.iter().enumerate() {
-            let column = design.column(ws.set[i]);
-            ws.rhs[s] = (ws.rhs[s] - dot(column, &ws.dual)) / l2;
+
+        let wide =
+            WideSystem { design, set: &ws.set, support: &ws.support, factor: &ws.system, l2 };
+        ws.correction.clear();
+        ws.correction.extend_from_slice(&ws.rhs);
+        wide.solve(&mut ws.rhs, &mut ws.dual);
+
+        // The identity divides a difference of terms of the size of rhs by λ₂, so for a
+        // small λ₂ the residual of the m × m system can be large enough to stall the fit.
+        // One step of iterative refinement, with the residual taken from the Gram block,
+        // multiplies it by about ε·‖G‖/λ₂. That reaches the rounding level of a direct
+        // solve unless λ₂ comes within a few orders of magnitude of ε·‖G‖.
+        for (s, &a) in ws.support.iter().enumerate() {
+            let row = &ws.gram[a * k..(a + 1) * k];
+            let product: f64 = ws.support.iter().zip(&ws.rhs).map(|(&b, u)| row[b] * u).sum();
+            ws.correction[s] -= product + l2 * ws.rhs[s];
+        }
+        wide.solve(&mut ws.correction, &mut ws.dual);
+        for (u, delta) in ws.rhs.iter_mut().zip(&ws.correction) {
+            *u += delta;
         }
         true
+    }
+}
+
+/// The m × m system (G_SS + λ₂I)·u = b of a support wider than the row count, solved
+/// through the factorized n × n matrix K = X_S·X_Sᵀ + λ₂I.
+struct WideSystem<'a> {
+    design: &'a Design,
+    set: &'a [usize],
+    /// Working-set positions of the support columns.
+    support: &'a [usize],
+    /// Cholesky factor of K, as `cholesky_factor` leaves it.
+    factor: &'a [f64],
+    l2: f64,
+}
+
+impl WideSystem<'_> {
+    /// Overwrites `b` with u = (b − X_Sᵀ·K⁻¹·X_S·b)/λ₂, using `buffer` for the n-vector.
+    fn solve(&self, b: &mut [f64], buffer: &mut Vec<f64>) {
+        let n = self.design.n_rows;
+        buffer.clear();
+        buffer.resize(n, 0.0);
+        for (&i, &value) in self.support.iter().zip(b.iter()) {
+            axpy(value, self.design.column(self.set[i]), buffer);
+        }
+        cholesky_substitute(self.factor, n, buffer);
+        for (&i, value) in self.support.iter().zip(b.iter_mut()) {
+            let column = self.design.column(self.set[i]);
+            *value = (*value - dot(column, buffer)) / self.l2;
+        }
     }
 }
 
@@ -689,8 +736,20 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
 
 /// Solves `a`·x = `b` in place for a row-major m × m symmetric positive definite `a`, by
 /// Cholesky factorization. `a` is overwritten by the factor and `b` by the solution.
-/// Returns false, leaving both partly overwritten, when a pivot is not positive.
+/// Returns false, leaving `a` partly overwritten and `b` unchanged, when a pivot is not
+/// positive.
 fn cholesky_solve(a: &mut [f64], m: usize, b: &mut [f64]) -> bool {
+    if !cholesky_factor(a, m) {
+        return false;
+    }
+    cholesky_substitute(a, m, b);
+    true
+}
+
+/// Overwrites the lower triangle of the row-major m × m symmetric matrix `a` with its
+/// Cholesky factor L, a = L·Lᵀ. Returns false, leaving `a` partly overwritten, when a pivot
+/// is not positive.
+fn cholesky_factor(a: &mut [f64], m: usize) -> bool {
     for j in 0..m {
         let (done, rest) = a.split_at_mut(j * m);
         let row_j = &mut rest[..m];
@@ -704,6 +763,11 @@ fn cholesky_solve(a: &mut [f64], m: usize, b: &mut [f64]) -> bool {
         }
         row_j[j] = pivot.sqrt();
     }
+    true
+}
+
+/// Overwrites `b` with the solution of L·Lᵀ·x = `b`, for a factor from `cholesky_factor`.
+fn cholesky_substitute(a: &[f64], m: usize, b: &mut [f64]) {
     // L·u = b, then Lᵀ·x = u, with L stored row by row in the lower triangle.
     for i in 0..m {
         let row = &a[i * m..(i + 1) * m];
@@ -716,7 +780,6 @@ fn cholesky_solve(a: &mut [f64], m: usize, b: &mut [f64]) -> bool {
         }
         b[i] = value / a[i * m + i];
     }
-    true
 }
 
 #[cfg(test)]
@@ -803,6 +866,41 @@ pub(super) mod tests {
         assert!(cholesky_solve(&mut system, 15, &mut expected));
         for (got, want) in solver.ws.rhs.iter().zip(expected.iter()) {
             assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "{got} vs {want}");
+        }
+    }
+
+    /// For a small λ₂ the n × n route alone leaves a residual of the order of
+    /// ε·‖rhs‖·‖G‖/λ₂ in the m × m system, and the refinement step must bring it to the
+    /// rounding level.
+    #[test]
+    fn wide_support_system_small_ridge_residual() {
+        let (n, p) = (16, 40);
+        let (x, y) = random_problem(23, n, p, 1);
+        let design = Design::new(x.view(), usize::MAX);
+        let penalty = Penalty { l1: 1e-3, l2: 1e-6 };
+        let rule = StoppingRule { tolerance: 1e-4, max_iterations: 10 };
+        let mut workspace = Workspace::new(n, p);
+        let mut solver = TargetSolver {
+            design: &design,
+            penalty,
+            rule,
+            ws: &mut workspace,
+            newton: NewtonSchedule::new(),
+        };
+        solver.ws.set = (0..p).collect();
+        design.gram_block(&solver.ws.set, &mut solver.ws.gram);
+        solver.ws.support = (0..p).collect();
+        let rhs: Vec<f64> = x.t().dot(&y.column(0)).iter().map(|c| c - 1e-3).collect();
+        solver.ws.rhs = rhs.clone();
+        assert!(solver.solve_support_system());
+
+        let u = &solver.ws.rhs;
+        let gram = &solver.ws.gram;
+        let rhs_max = rhs.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (s, &want) in rhs.iter().enumerate() {
+            let got = dot(&gram[s * p..(s + 1) * p], u) + penalty.l2 * u[s];
+            let residual = (got - want).abs();
+            assert!(residual <= 1e-11 * rhs_max, "row {s}: residual {residual:e}");
         }
     }
 
@@ -903,6 +1001,14 @@ pub(super) mod tests {
     #[test]
     fn lasso_wider_than_rows_converges() {
         assert_converges(3842148404230491372, 10, 25, 10f64.powf(-3.9847240386250555), 1.0, 1000);
+    }
+
+    /// An elastic net with a small ridge penalty and a support as wide as the row count,
+    /// which the Newton step solves through the n × n system.
+    #[test]
+    fn small_ridge_wide_support_converges() {
+        let alpha = 10f64.powf(-3.9519427848057482);
+        assert_converges(10783499810121179418, 16, 19, alpha, 0.9825484883152477, 1000);
     }
 
     fn l1_ratio_strategy() -> impl Strategy<Value = f64> {
