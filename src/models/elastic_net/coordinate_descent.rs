@@ -19,8 +19,13 @@
 //!    updates the residual.
 //!    Every few sweeps a Newton step solves the smooth problem on the current support and
 //!    signs, which coordinate descent approaches only slowly on collinear predictors such
-//!    as spectra. A support wider than the row count is solved through an n × n system. The inner solve stops when the working-set gap falls below
-//!    [`INNER_GAP_FRACTION`] of the outer gap, and control returns to step 1.
+//!    as spectra. A support wider than the row count is solved through an n × n system.
+//!    Without a ridge penalty (λ₂ = 0) that face has no minimizer when the support's
+//!    columns are linearly dependent, as they are on a support wider than the rank of X.
+//!    Such a support first shrinks to independent columns along directions that keep X·w,
+//!    as described in `independent_support.rs`.
+//!    The inner solve stops when the working-set gap falls below [`INNER_GAP_FRACTION`] of
+//!    the outer gap, and control returns to step 1.
 //!
 //! The duality gap and its threshold follow scikit-learn's `enet_coordinate_descent` in
 //! `sklearn/linear_model/_cd_fast.pyx` (main branch as of mid-2026). For λ₁ > 0 the dual point
@@ -31,7 +36,10 @@
 use ndarray::{ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
+use self::independent_support::IndependentSupport;
 use super::TargetFit;
+
+mod independent_support;
 
 /// Largest predictor count for which the full p × p Gram matrix is kept: 2,048 predictors
 /// take 32 MiB. Above it each working set's block is computed from the columns.
@@ -45,8 +53,8 @@ const MIN_WORKING_SET: usize = 10;
 const INNER_GAP_FRACTION: f64 = 0.3;
 
 /// Sweeps between Newton steps while steps succeed. A rejected step doubles the interval,
-/// so a support on which the step fails (for example more nonzeros than rows in a lasso)
-/// costs few factorizations.
+/// so a support on which the step fails (for example a singular system) costs few
+/// factorizations.
 const NEWTON_INTERVAL: u32 = 5;
 
 /// Penalty weights of the n-scaled objective.
@@ -244,6 +252,10 @@ struct Workspace {
     rhs: Vec<f64>,
     /// Right-hand side and solution of the n × n system of a wide support.
     dual: Vec<f64>,
+    /// Residual and correction of the iterative refinement of a wide support's solve.
+    correction: Vec<f64>,
+    /// Buffers for making a lasso support's columns linearly independent.
+    independent_support: IndependentSupport,
 }
 
 impl Workspace {
@@ -266,6 +278,8 @@ impl Workspace {
             system: Vec::new(),
             rhs: Vec::new(),
             dual: Vec::new(),
+            correction: Vec::new(),
+            independent_support: IndependentSupport::default(),
         }
     }
 }
@@ -467,7 +481,7 @@ impl TargetSolver<'_> {
             outcome.sweeps += 1;
             let mut changed = self.sweep();
             if self.newton.is_due() {
-                let taken = self.newton_step(yy);
+                let taken = self.newton_step();
                 self.newton.record(taken);
                 changed |= taken;
             }
@@ -531,11 +545,27 @@ impl TargetSolver<'_> {
         )
     }
 
-    /// Objective P(w) on the working set, with `gw` = G·w.
-    fn objective(&self, yy: f64, w: &[f64], gw: &[f64]) -> f64 {
-        let residual_sq = yy - 2.0 * dot(&self.ws.set_xty, w) + dot(w, gw);
-        let l1_norm: f64 = w.iter().map(|v| v.abs()).sum();
-        0.5 * residual_sq + self.penalty.l1 * l1_norm + 0.5 * self.penalty.l2 * dot(w, w)
+    /// Computes the change of the objective P from the working-set coefficients w to the
+    /// trial ones w′, from the Gram products of both.
+    ///
+    /// With Δ = w′ − w it is Δᵀ(½G(w + w′) − c + ½λ₂(w + w′)) + λ₁(‖w′‖₁ − ‖w‖₁), whose
+    /// rounding error scales with Δ. Subtracting two values of P computed from ‖y‖² would
+    /// instead leave an error of about ε·‖y‖², more than the gain of a step near the optimum.
+    fn trial_objective_change(&self) -> f64 {
+        let ws = &*self.ws;
+        let Penalty { l1, l2 } = self.penalty;
+        let mut change = 0.0;
+        for i in 0..ws.set.len() {
+            let (from, to) = (ws.set_w[i], ws.trial_w[i]);
+            if from == to {
+                continue;
+            }
+            let mean_gw = 0.5 * (ws.set_gw[i] + ws.trial_gw[i]);
+            let mean_w = 0.5 * (from + to);
+            change += (to - from) * (mean_gw - ws.set_xty[i] + l2 * mean_w);
+            change += l1 * (to.abs() - from.abs());
+        }
+        change
     }
 
     /// Moves towards the minimizer of the objective restricted to the current support and
@@ -546,13 +576,20 @@ impl TargetSolver<'_> {
     /// where it reaches zero, that coefficient leaves the support and the solve repeats.
     /// Each repeat shrinks the support, so there are at most |S| + 1 solves. Without an L1
     /// penalty the objective is smooth everywhere, and one solve over the whole working set
-    /// is exact. The step is kept only if the objective decreased, which guards against an
+    /// is exact. Without a ridge penalty the support first shrinks to linearly independent
+    /// columns. The step is kept only if the objective decreased, which guards against an
     /// ill-conditioned solve.
-    fn newton_step(&mut self, yy: f64) -> bool {
+    fn newton_step(&mut self) -> bool {
         let k = self.ws.set.len();
         let l1 = self.penalty.l1;
         self.ws.trial_w.clear();
         self.ws.trial_w.extend_from_slice(&self.ws.set_w);
+        if l1 > 0.0 && self.penalty.l2 == 0.0 {
+            // The supports that the cut-back below leaves are subsets of this one, so their
+            // columns stay independent.
+            let ws = &mut *self.ws;
+            ws.independent_support.reduce(&ws.gram, self.design.n_rows, &mut ws.trial_w);
+        }
         loop {
             let ws = &mut *self.ws;
             ws.support.clear();
@@ -603,12 +640,13 @@ impl TargetSolver<'_> {
             }
         }
 
+        // Coordinate descent updates G·w incrementally, and its drift would bias the
+        // comparison, so both products are exact here.
         let ws = &mut *self.ws;
         ws.trial_gw.resize(k, 0.0);
         gram_times(&ws.gram, &ws.trial_w, &mut ws.trial_gw);
-        let trial = self.objective(yy, &self.ws.trial_w, &self.ws.trial_gw);
-        let current = self.objective(yy, &self.ws.set_w, &self.ws.set_gw);
-        if trial < current {
+        gram_times(&ws.gram, &ws.set_w, &mut ws.set_gw);
+        if self.trial_objective_change() < 0.0 {
             let ws = &mut *self.ws;
             std::mem::swap(&mut ws.set_w, &mut ws.trial_w);
             std::mem::swap(&mut ws.set_gw, &mut ws.trial_gw);
@@ -623,14 +661,17 @@ impl TargetSolver<'_> {
     ///
     /// When the support has at least as many predictors m as there are rows n, the identity
     /// (X_SᵀX_S + λ₂I)⁻¹ = (I − X_Sᵀ(X_SX_Sᵀ + λ₂I)⁻¹X_S)/λ₂ replaces the m × m
-    /// factorization by an n × n one, O(n²m) instead of O(m³). It needs λ₂ > 0, because
-    /// G_SS alone is singular then.
+    /// factorization by an n × n one, O(n²m) instead of O(m³), plus O(m²) for one step of
+    /// iterative refinement. It needs λ₂ > 0. Without a ridge penalty the m × m system is
+    /// factorized for any m, because a lasso support reaches this solve only after
+    /// [`IndependentSupport::reduce`], so m ≤ rank(X) ≤ n unless rounding leaves a dependent
+    /// column in it.
     fn solve_support_system(&mut self) -> bool {
         let design = self.design;
         let ws = &mut *self.ws;
         let l2 = self.penalty.l2;
         let (m, n, k) = (ws.support.len(), design.n_rows, ws.set.len());
-        if m < n {
+        if m < n || l2 == 0.0 {
             ws.system.clear();
             for &a in &ws.support {
                 ws.system.extend(ws.support.iter().map(|&b| ws.gram[a * k + b]));
@@ -640,34 +681,72 @@ impl TargetSolver<'_> {
             }
             return cholesky_solve(&mut ws.system, m, &mut ws.rhs);
         }
-        // Centered columns span at most n − 1 dimensions, so G_SS is singular here.
-        if l2 == 0.0 {
-            return false;
-        }
-
-        // K = X_S·X_Sᵀ + λ₂I and t = X_S·rhs, accumulated one support column at a time.
+        // K = X_S·X_Sᵀ + λ₂I, accumulated one support column at a time.
         ws.system.clear();
         ws.system.resize(n * n, 0.0);
-        ws.dual.clear();
-        ws.dual.resize(n, 0.0);
-        for (s, &i) in ws.support.iter().enumerate() {
+        for &i in &ws.support {
             let column = design.column(ws.set[i]);
             for (a, &xa) in column.iter().enumerate() {
                 axpy(xa, column, &mut ws.system[a * n..(a + 1) * n]);
             }
-            axpy(ws.rhs[s], column, &mut ws.dual);
         }
         for d in 0..n {
             ws.system[d * n + d] += l2;
         }
-        if !cholesky_solve(&mut ws.system, n, &mut ws.dual) {
+        if !cholesky_factor(&mut ws.system, n) {
             return false;
         }
-        for (s, &i) in ws.support.iter().enumerate() {
-            let column = design.column(ws.set[i]);
-            ws.rhs[s] = (ws.rhs[s] - dot(column, &ws.dual)) / l2;
+
+        let wide =
+            WideSystem { design, set: &ws.set, support: &ws.support, factor: &ws.system, l2 };
+        ws.correction.clear();
+        ws.correction.extend_from_slice(&ws.rhs);
+        wide.solve(&mut ws.rhs, &mut ws.dual);
+
+        // The identity divides a difference of terms of the size of rhs by λ₂, so for a
+        // small λ₂ the residual of the m × m system can be large enough to stall the fit.
+        // One step of iterative refinement, with the residual taken from the Gram block,
+        // multiplies it by about ε·‖G‖/λ₂. That reaches the rounding level of a direct
+        // solve unless λ₂ comes within a few orders of magnitude of ε·‖G‖.
+        for (s, &a) in ws.support.iter().enumerate() {
+            let row = &ws.gram[a * k..(a + 1) * k];
+            let product: f64 = ws.support.iter().zip(&ws.rhs).map(|(&b, u)| row[b] * u).sum();
+            ws.correction[s] -= product + l2 * ws.rhs[s];
+        }
+        wide.solve(&mut ws.correction, &mut ws.dual);
+        for (u, delta) in ws.rhs.iter_mut().zip(&ws.correction) {
+            *u += delta;
         }
         true
+    }
+}
+
+/// The m × m system (G_SS + λ₂I)·u = b of a support wider than the row count, solved
+/// through the factorized n × n matrix K = X_S·X_Sᵀ + λ₂I.
+struct WideSystem<'a> {
+    design: &'a Design,
+    set: &'a [usize],
+    /// Working-set positions of the support columns.
+    support: &'a [usize],
+    /// Cholesky factor of K, as `cholesky_factor` leaves it.
+    factor: &'a [f64],
+    l2: f64,
+}
+
+impl WideSystem<'_> {
+    /// Overwrites `b` with u = (b − X_Sᵀ·K⁻¹·X_S·b)/λ₂, using `buffer` for the n-vector.
+    fn solve(&self, b: &mut [f64], buffer: &mut Vec<f64>) {
+        let n = self.design.n_rows;
+        buffer.clear();
+        buffer.resize(n, 0.0);
+        for (&i, &value) in self.support.iter().zip(b.iter()) {
+            axpy(value, self.design.column(self.set[i]), buffer);
+        }
+        cholesky_substitute(self.factor, n, buffer);
+        for (&i, value) in self.support.iter().zip(b.iter_mut()) {
+            let column = self.design.column(self.set[i]);
+            *value = (*value - dot(column, buffer)) / self.l2;
+        }
     }
 }
 
@@ -714,8 +793,20 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
 
 /// Solves `a`·x = `b` in place for a row-major m × m symmetric positive definite `a`, by
 /// Cholesky factorization. `a` is overwritten by the factor and `b` by the solution.
-/// Returns false, leaving both partly overwritten, when a pivot is not positive.
+/// Returns false, leaving `a` partly overwritten and `b` unchanged, when a pivot is not
+/// positive.
 fn cholesky_solve(a: &mut [f64], m: usize, b: &mut [f64]) -> bool {
+    if !cholesky_factor(a, m) {
+        return false;
+    }
+    cholesky_substitute(a, m, b);
+    true
+}
+
+/// Overwrites the lower triangle of the row-major m × m symmetric matrix `a` with its
+/// Cholesky factor L, a = L·Lᵀ. Returns false, leaving `a` partly overwritten, when a pivot
+/// is not positive.
+fn cholesky_factor(a: &mut [f64], m: usize) -> bool {
     for j in 0..m {
         let (done, rest) = a.split_at_mut(j * m);
         let row_j = &mut rest[..m];
@@ -729,6 +820,11 @@ fn cholesky_solve(a: &mut [f64], m: usize, b: &mut [f64]) -> bool {
         }
         row_j[j] = pivot.sqrt();
     }
+    true
+}
+
+/// Overwrites `b` with the solution of L·Lᵀ·x = `b`, for a factor from `cholesky_factor`.
+fn cholesky_substitute(a: &[f64], m: usize, b: &mut [f64]) {
     // L·u = b, then Lᵀ·x = u, with L stored row by row in the lower triangle.
     for i in 0..m {
         let row = &a[i * m..(i + 1) * m];
@@ -741,7 +837,6 @@ fn cholesky_solve(a: &mut [f64], m: usize, b: &mut [f64]) -> bool {
         }
         b[i] = value / a[i * m + i];
     }
-    true
 }
 
 #[cfg(test)]
@@ -828,6 +923,41 @@ pub(super) mod tests {
         assert!(cholesky_solve(&mut system, 15, &mut expected));
         for (got, want) in solver.ws.rhs.iter().zip(expected.iter()) {
             assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "{got} vs {want}");
+        }
+    }
+
+    /// For a small λ₂ the n × n route alone leaves a residual of the order of
+    /// ε·‖rhs‖·‖G‖/λ₂ in the m × m system, and the refinement step must bring it to the
+    /// rounding level.
+    #[test]
+    fn wide_support_system_small_ridge_residual() {
+        let (n, p) = (16, 40);
+        let (x, y) = random_problem(23, n, p, 1);
+        let design = Design::new(x.view(), usize::MAX);
+        let penalty = Penalty { l1: 1e-3, l2: 1e-6 };
+        let rule = StoppingRule { tolerance: 1e-4, max_iterations: 10 };
+        let mut workspace = Workspace::new(n, p);
+        let mut solver = TargetSolver {
+            design: &design,
+            penalty,
+            rule,
+            ws: &mut workspace,
+            newton: NewtonSchedule::new(),
+        };
+        solver.ws.set = (0..p).collect();
+        design.gram_block(&solver.ws.set, &mut solver.ws.gram);
+        solver.ws.support = (0..p).collect();
+        let rhs: Vec<f64> = x.t().dot(&y.column(0)).iter().map(|c| c - 1e-3).collect();
+        solver.ws.rhs = rhs.clone();
+        assert!(solver.solve_support_system());
+
+        let u = &solver.ws.rhs;
+        let gram = &solver.ws.gram;
+        let rhs_max = rhs.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (s, &want) in rhs.iter().enumerate() {
+            let got = dot(&gram[s * p..(s + 1) * p], u) + penalty.l2 * u[s];
+            let residual = (got - want).abs();
+            assert!(residual <= 1e-11 * rhs_max, "row {s}: residual {residual:e}");
         }
     }
 
@@ -939,6 +1069,56 @@ pub(super) mod tests {
         assert!(path[0][0].n_iterations > 0);
         assert_eq!(path[0][1].n_iterations, 0);
         assert_eq!(path[0][1].coef, path[0][0].coef);
+    }
+
+    /// Fits both targets of `random_problem(seed, n, p, 2)` to a tolerance of 1e-10 and
+    /// checks that each converges within `max_iterations` sweeps and meets the optimality
+    /// conditions.
+    fn assert_converges(
+        seed: u64,
+        n: usize,
+        p: usize,
+        alpha: f64,
+        l1_ratio: f64,
+        max_iterations: u32,
+    ) {
+        let (x, y) = random_problem(seed, n, p, 2);
+        let penalty = Penalty::new(n, alpha, l1_ratio);
+        let rule = StoppingRule { tolerance: 1e-10, max_iterations };
+        for (j, fit) in fit_targets(x.view(), y.view(), penalty, rule).iter().enumerate() {
+            assert!(
+                fit.duality_gap <= fit.gap_tolerance,
+                "target {j}: gap {:e} above {:e} after {} iterations",
+                fit.duality_gap,
+                fit.gap_tolerance,
+                fit.n_iterations
+            );
+            assert_kkt(&x, y.column(j).to_owned(), &fit.coef, penalty, fit.gap_tolerance);
+        }
+    }
+
+    /// A lasso with more predictors than rows. Coordinate descent passes through supports
+    /// wider than rank(X) = n − 1, on which G_SS is singular and the face has no minimizer.
+    #[test]
+    fn lasso_wider_than_rows_converges() {
+        assert_converges(3842148404230491372, 10, 25, 10f64.powf(-3.9847240386250555), 1.0, 1000);
+    }
+
+    /// An elastic net with a small ridge penalty and a support as wide as the row count,
+    /// which the Newton step solves through the n × n system.
+    #[test]
+    fn small_ridge_wide_support_converges() {
+        let alpha = 10f64.powf(-3.9519427848057482);
+        assert_converges(10783499810121179418, 16, 19, alpha, 0.9825484883152477, 1000);
+    }
+
+    /// Small penalties on a support wider than the row count. The last Newton step gains
+    /// less than 1e-12, below the rounding error of objective values computed from
+    /// ‖y‖² ≈ 956.
+    #[test]
+    fn tiny_penalties_wide_support_converge() {
+        let alpha = 10f64.powf(-5.720759424117077);
+        assert_converges(3315703928014992773, 70, 128, alpha, 0.4730625534170831, 1000);
     }
 
     fn l1_ratio_strategy() -> impl Strategy<Value = f64> {
