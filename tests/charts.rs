@@ -471,13 +471,5 @@ fn binary_writes_charts_for_tecator() {
         .output()
         .unwrap();
     assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
-    check_charts(
-        &out,
-        &[
-            "leaderboard_rmse.png",
-            "leaderboard_r2.png",
-            "per_target_rmse.png",
-            "predicted_vs_actual.png",
-        ],
-    );
+    check_charts(&out, &ALL_CHARTS);
 }
