@@ -14,6 +14,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -60,6 +61,9 @@ const MAX_MAGNITUDE: f64 = 1e150;
 pub(super) const NOT_DRAWABLE: &str = "not finite or beyond 1e150 in magnitude";
 
 pub(super) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+/// A plot with linear x and y axes.
+pub(super) type Plot<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 pub(super) type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 pub(super) const TEXT_COLOUR: RGBColor = RGBColor(30, 30, 30);
