@@ -7,9 +7,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    bar_range, break_corners, count, draw_frame, drawable, drawable_bounds, fit_label, join_names,
-    model_colour, text, tick_label, trimmed_number, Area, Cut, DrawResult, Frame, Plot, AXIS_SIZE,
-    CUT_FACTOR, MUTED_COLOUR, NOT_DRAWABLE, OTHER_BAR_COLOUR, TEXT_COLOUR, TICK_SIZE, VALUE_SIZE,
+    bar_range_for_lines, break_corners, count, draw_frame, draw_slot_labels, drawable,
+    drawable_bounds, join_names, model_colour, slot_label_area, text, tick_label, trimmed_number,
+    Area, Cut, DrawResult, Frame, Plot, AXIS_SIZE, CUT_FACTOR, MUTED_COLOUR, NOT_DRAWABLE,
+    OTHER_BAR_COLOUR, TEXT_COLOUR, TICK_SIZE, VALUE_SIZE,
 };
 use crate::metrics::Metric;
 use crate::report::{format_number, Report};
@@ -189,7 +190,8 @@ pub(super) fn draw_bars(chart: BarChart, canvas: &Area) -> DrawResult<()> {
     let bar_ends = drawable_values.iter().map(|&v| Cut::apply(cut, v).0);
     let whisker_ends = whiskers.iter().flatten().flat_map(|w| [w.low, w.high]);
     let (lo, hi) = drawable_bounds(bar_ends.chain(whisker_ends).chain([0.0])).unwrap_or((0.0, 1.0));
-    let y_range = bar_range(lo, hi);
+    let label_lines = if whiskers.iter().any(Option::is_some) { 2 } else { 1 };
+    let y_range = bar_range_for_lines(lo, hi, label_lines);
     let slots = bars.len();
     let x_range = -0.5..(slots as f64 - 0.5);
     let has_details = bars.iter().any(|b| b.detail.is_some());
@@ -197,7 +199,7 @@ pub(super) fn draw_bars(chart: BarChart, canvas: &Area) -> DrawResult<()> {
         .margin_left(20)
         .margin_right(40)
         .margin_top(10)
-        .x_label_area_size(if has_details { 110 } else { 80 })
+        .x_label_area_size(slot_label_area(has_details))
         .y_label_area_size(120)
         .build_cartesian_2d(x_range, y_range.clone())?;
     let y_ticks = |v: &f64| tick_label(*v, &y_range);
@@ -271,21 +273,9 @@ pub(super) fn draw_bars(chart: BarChart, canvas: &Area) -> DrawResult<()> {
         }
     }
 
-    // Model names under the slots, drawn on the canvas because the x axis has no ticks.
-    let (pixels, _) = plot.plotting_area().get_pixel_range();
-    let slot_width = ((pixels.end - pixels.start) as f64 / slots as f64) as u32;
-    let name_style = text(TICK_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
-    let detail_style = name_style.color(&MUTED_COLOUR);
-    for (slot, bar) in bars.iter().enumerate() {
-        let (x, y) = plot.backend_coord(&(slot as f64, y_range.start));
-        let name = fit_label(canvas, &bar.name, &name_style, slot_width.saturating_sub(8))?;
-        canvas.draw_text(&name, &name_style, (x, y + 10))?;
-        if let Some(detail) = &bar.detail {
-            let detail = fit_label(canvas, detail, &detail_style, slot_width.saturating_sub(8))?;
-            canvas.draw_text(&detail, &detail_style, (x, y + 10 + TICK_SIZE as i32 + 8))?;
-        }
-    }
-    Ok(())
+    let labels: Vec<(&str, Option<&str>)> =
+        bars.iter().map(|b| (b.name.as_str(), b.detail.as_deref())).collect();
+    draw_slot_labels(canvas, &plot, &labels)
 }
 
 /// An error bar as drawn: its ends after the axis cut, and whether the cut clipped each.
