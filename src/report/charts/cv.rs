@@ -5,7 +5,7 @@
 use plotters::style::RGBColor;
 
 use super::leaderboard::shortened;
-use super::{count, model_colour, LegendEntry, Swatch, OTHER_BAR_COLOUR};
+use super::{count, join_names, model_colour, LegendEntry, Swatch, OTHER_BAR_COLOUR};
 use crate::metrics::Metric;
 use crate::report::cross_validation::{CrossValidatedModel, SIGNIFICANCE_LEVEL};
 use crate::report::{format_number, CrossValidation, Report};
@@ -175,6 +175,36 @@ pub(super) fn test_note(standings: &[Standing]) -> Option<String> {
              p ≥ {SIGNIFICANCE_LEVEL} count as not significantly worse than the best."
         )
     })
+}
+
+/// Returns the note on models without a p-value that did not fail on any fold, which
+/// the notes of [`failure_notes`] do not explain, or None when there is none.
+pub(super) fn untested_note(cv: &CrossValidation, standings: &[Standing]) -> Option<String> {
+    let names: Vec<String> = cv
+        .models
+        .iter()
+        .zip(standings)
+        .skip(1)
+        .filter(|(m, s)| **s == Standing::Untested && m.failures.is_empty())
+        .map(|(m, _)| m.name.clone())
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let one = names.len() == 1;
+    let reason = if cv.fold_labels.len() < 2 {
+        "the t-test needs at least two folds".to_string()
+    } else if standings.first() != Some(&Standing::Best) {
+        "the first model in cross-validation order failed on a fold or has a fold whose RMSE \
+         is not finite"
+            .to_string()
+    } else if one {
+        "it or the best model has a fold whose RMSE is not finite".to_string()
+    } else {
+        "each of them has a fold whose RMSE is not finite, or the best model has".to_string()
+    };
+    let verb = if one { "has" } else { "have" };
+    Some(format!("{} {verb} no p-value: {reason}.", join_names(&names)))
 }
 
 /// Returns one note per model that failed on some folds: how many, on which folds, what

@@ -28,6 +28,10 @@ const WHISKER_IQRS: f64 = 1.5;
 /// Radius of the point of a fold beyond the whiskers, in pixels.
 const OUTLIER_RADIUS: i32 = 5;
 
+/// Minimum height of a drawn box in pixels, so that the colour of a box whose quartiles
+/// (nearly) coincide still shows. Such a box is centred on its median.
+const MIN_BOX_PIXELS: f64 = 16.0;
+
 /// Height of the stub drawn for a box wholly past the axis cut, as a share of the y range.
 const STUB_HEIGHT: f64 = 0.12;
 
@@ -39,6 +43,11 @@ const BOX_CUT_FACTOR: f64 = 2.0;
 
 /// Gap between the highest fold kept and the cut, as a share of the kept folds' range.
 const CUT_MARGIN: f64 = 0.1;
+
+/// Smallest width of the y range, relative to the largest magnitude on it, so that tick
+/// labels of four significant digits stay distinct. It is also the smallest gap between
+/// the highest fold kept and the cut.
+const MIN_RELATIVE_SPAN: f64 = 0.02;
 
 /// Returns the sentence that `report.md` puts under the chart.
 pub(super) fn caption(report: &Report, cv: &CrossValidation) -> String {
@@ -147,7 +156,7 @@ fn cut_for(stats: &[Option<BoxStats>], shown_in_full: &[bool]) -> Option<BoxCut>
     let highest_kept = values().filter(|v| *v <= threshold).fold(f64::NEG_INFINITY, f64::max);
     // With every fold above the threshold, the plot ends at the threshold itself.
     let limit = if highest_kept.is_finite() {
-        let margin = CUT_MARGIN * (highest_kept - lowest).max(highest_kept.abs() * 0.01);
+        let margin = (CUT_MARGIN * (highest_kept - lowest)).max(MIN_RELATIVE_SPAN * highest_kept);
         (highest_kept + margin).min(threshold)
     } else {
         threshold
@@ -262,6 +271,7 @@ fn frame(
         notes: Vec::new(),
     };
     frame.notes.extend(cv::test_note(standings));
+    frame.notes.extend(cv::untested_note(cv, standings));
     if let Some(box_cut) = box_cut {
         frame.notes.push(cut_note(cv, stats, box_cut));
     }
@@ -332,6 +342,12 @@ fn y_range(stats: &[Option<BoxStats>], cut: Option<Cut>) -> std::ops::Range<f64>
         return 0.0..1.0;
     }
     let mut range = padded(lo, hi, 0.06);
+    let min_width = MIN_RELATIVE_SPAN * range.start.abs().max(range.end.abs());
+    let width = range.end - range.start;
+    if width < min_width {
+        let widen = (min_width - width) / 2.0;
+        range = (range.start - widen)..(range.end + widen);
+    }
     if lo >= 0.0 {
         range.start = range.start.max(0.0);
     }
@@ -369,8 +385,16 @@ fn draw_box(
     // The box. One wholly past the cut becomes a broken stub below it.
     let (q3, q3_cut) = clip(stat.q3);
     let (q1, q1_cut) = clip(stat.q1);
-    let bottom = if q1_cut { q3 - STUB_HEIGHT * span } else { q1 };
-    let corners = [(left, bottom), (right, q3)];
+    let (bottom, top) = if q1_cut {
+        (q3 - STUB_HEIGHT * span, q3)
+    } else if q3_cut {
+        (q1, q3)
+    } else {
+        let (_, pixels) = plot.plotting_area().get_pixel_range();
+        let half = 0.5 * MIN_BOX_PIXELS * span / f64::from((pixels.end - pixels.start).max(1));
+        (q1.min(stat.median - half), q3.max(stat.median + half))
+    };
+    let corners = [(left, bottom), (right, top)];
     plot.draw_series([Rectangle::new(corners, colour.filled())])?;
     plot.draw_series([Rectangle::new(corners, line)])?;
     if q3_cut {

@@ -55,6 +55,7 @@ pub(super) fn draw(report: &Report, metric: Metric, canvas: &Area) -> DrawResult
     ));
     frame.subtitle.push(format!("{}.", cv::design(cv)));
     frame.notes.extend(cv::test_note(&standings));
+    frame.notes.extend(cv::untested_note(cv, &standings));
     frame.notes.extend(cv::failure_notes(cv, |_| "so it has no bar".into()));
 
     let mut bars = Vec::with_capacity(cv.models.len());
