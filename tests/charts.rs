@@ -12,8 +12,9 @@ use ndarray::Array2;
 use lunchbench::data::Dataset;
 use lunchbench::metrics::score_targets;
 use lunchbench::models::TrainingHistory;
-use lunchbench::report::{self, Report};
-use lunchbench::runner::{ModelRun, Outcome};
+use lunchbench::report::{self, CrossValidation, Report};
+use lunchbench::resample::{k_fold, Fold};
+use lunchbench::runner::{FoldRuns, ModelRun, Outcome};
 use lunchbench::split::{Split, SplitMethod};
 
 /// Maximum time a report with its charts may take to write, degenerate data included.
@@ -26,6 +27,15 @@ const ALL_CHARTS: [&str; 5] = [
     "learning_curves.png",
     "predicted_vs_actual.png",
 ];
+
+/// Charts drawn when cross-validation ran.
+const CV_CHARTS: [&str; 3] =
+    ["cv_rmse_boxplot.png", "cv_leaderboard_rmse.png", "cv_leaderboard_r2.png"];
+
+/// Returns [`ALL_CHARTS`] followed by [`CV_CHARTS`].
+fn all_charts_with_cv() -> Vec<&'static str> {
+    ALL_CHARTS.iter().chain(&CV_CHARTS).copied().collect()
+}
 
 /// Builds a data set and split whose test rows have the values `actual` (rows × targets), with
 /// two training rows before them.
@@ -217,6 +227,67 @@ fn typical_report(rows: usize, targets: usize) -> Report {
         network,
     ];
     Report::new(&dataset, &split, runs, None, 0)
+}
+
+/// Returns the folds of `k`-fold cross-validation of `rows` rows, repeated `repeats` times.
+fn cv_folds(rows: usize, k: usize, repeats: usize) -> Vec<Fold> {
+    let ids: Vec<usize> = (0..rows).collect();
+    k_fold(&ids, k, repeats, 0).unwrap()
+}
+
+/// Builds the runs of one model on `folds` with `targets` targets. Fold f is scored with
+/// predictions off by about `scale(f)`, so its RMSE is proportional to that, or fails
+/// when `scale(f)` is None.
+fn fold_runs(
+    name: &str,
+    folds: &[Fold],
+    targets: usize,
+    scale: impl Fn(usize) -> Option<f64>,
+) -> FoldRuns {
+    let runs = folds
+        .iter()
+        .enumerate()
+        .map(|(f, fold)| {
+            let actual = smooth_actual(fold.test.len(), targets);
+            match scale(f) {
+                Some(scale) => scored(name, &actual, noisy(&actual, scale)),
+                None => failed(name),
+            }
+        })
+        .collect();
+    FoldRuns { name: name.into(), runs }
+}
+
+/// Returns a scale that varies around `centre` by about a fifth from fold to fold.
+fn varying(centre: f64) -> impl Fn(usize) -> Option<f64> {
+    move |f| Some(centre * (1.0 + 0.2 * ((f as f64) * 2.3).sin()))
+}
+
+/// Cross-validates the runs over `folds` of `rows` training rows.
+fn cross_validation(
+    folds: &[Fold],
+    runs: Vec<FoldRuns>,
+    k: usize,
+    repeats: usize,
+    rows: usize,
+) -> CrossValidation {
+    CrossValidation::new(folds, runs, k, repeats, 0, rows)
+}
+
+/// Builds [`typical_report`] with 5-fold cross-validation repeated twice, in which
+/// `elastic-net` fails on three of the ten folds.
+fn cross_validated_report(targets: usize) -> Report {
+    let mut report = typical_report(40, targets);
+    let folds = cv_folds(60, 5, 2);
+    let runs = vec![
+        fold_runs("mean", &folds, targets, varying(3.0)),
+        fold_runs("ridge", &folds, targets, varying(0.5)),
+        fold_runs("elastic-net", &folds, targets, |f| (f % 4 != 1).then_some(0.45)),
+        fold_runs("pls", &folds, targets, varying(0.3)),
+        fold_runs("dense-nn", &folds, targets, varying(0.32)),
+    ];
+    report.cross_validation = Some(cross_validation(&folds, runs, 5, 2, 60));
+    report
 }
 
 #[test]
@@ -471,6 +542,165 @@ fn binary_writes_charts_for_tecator() {
         .output()
         .unwrap();
     assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    check_charts(&out, &ALL_CHARTS);
+}
+
+#[test]
+fn cross_validation_gets_three_charts() {
+    let (_root, out, result) = write_report("cross_validation", || cross_validated_report(3));
+    result.unwrap();
+    check_charts(&out, &all_charts_with_cv());
+}
+
+#[test]
+fn markdown_says_what_cv_charts_average() {
+    let (_root, out, result) = write_report("cv_captions", || cross_validated_report(3));
+    result.unwrap();
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let section = markdown.split("## Charts").nth(1).expect("report.md has a Charts section");
+    assert!(section.contains(
+        "RMSE on the 10 folds (5-fold cross-validation of the 60 training rows, repeated 2 times)"
+    ));
+    assert!(section.contains("each fold's RMSE is the mean over the 3 targets"));
+    assert!(section
+        .contains("averaged first over the 3 targets within each fold and then over the 10 folds"));
+    assert!(
+        section.contains("averaged first over the targets where R² is defined within each fold")
+    );
+    assert!(section.contains("error bars of ± 1 standard deviation over the folds"));
+}
+
+#[test]
+fn cv_with_many_targets() {
+    let (_root, out, result) = write_report("cv_many_targets", || cross_validated_report(300));
+    result.unwrap();
+    check_charts(&out, &all_charts_with_cv());
+}
+
+#[test]
+fn cv_far_worse_model_is_cut() {
+    // A model at 60 times the best, one whose folds climb to 8 times the best, and a
+    // model not significantly worse than the best with one fold at 4 times its others.
+    let (_root, out, result) = write_report("cv_far_worse", || {
+        let mut report = typical_report(30, 3);
+        let folds = cv_folds(60, 5, 3);
+        let runs = vec![
+            fold_runs("pls", &folds, 3, |f| Some(if f == 7 { 1.2 } else { 0.3 })),
+            fold_runs("ridge", &folds, 3, varying(0.35)),
+            fold_runs("unstable", &folds, 3, |f| Some(0.3 + 0.15 * f as f64)),
+            fold_runs("broken", &folds, 3, varying(18.0)),
+        ];
+        report.cross_validation = Some(cross_validation(&folds, runs, 5, 3, 60));
+        report
+    });
+    result.unwrap();
+    check_charts(&out, &all_charts_with_cv());
+}
+
+#[test]
+fn cv_single_fold() {
+    // One fold gives no standard deviation and no t-test.
+    let (_root, out, result) = write_report("cv_single_fold", || {
+        let mut report = typical_report(20, 2);
+        let folds =
+            vec![Fold { repeat: 1, fold: 1, train: (0..10).collect(), test: (10..20).collect() }];
+        let runs = vec![
+            fold_runs("ridge", &folds, 2, |_| Some(0.4)),
+            fold_runs("pls", &folds, 2, |_| Some(0.3)),
+        ];
+        report.cross_validation = Some(cross_validation(&folds, runs, 1, 1, 20));
+        report
+    });
+    result.unwrap();
+    check_charts(&out, &all_charts_with_cv());
+}
+
+#[test]
+fn cv_all_folds_equal() {
+    // Equal folds give boxes of zero height and a standard deviation of 0. The two
+    // equal models differ by zero on every fold.
+    let (_root, out, result) = write_report("cv_all_equal", || {
+        let mut report = typical_report(20, 2);
+        let folds = cv_folds(30, 3, 1);
+        let runs = vec![
+            fold_runs("ridge", &folds, 2, |_| Some(0.4)),
+            fold_runs("pls", &folds, 2, |_| Some(0.4)),
+            fold_runs("mean", &folds, 2, |_| Some(2.0)),
+        ];
+        report.cross_validation = Some(cross_validation(&folds, runs, 3, 1, 30));
+        report
+    });
+    result.unwrap();
+    check_charts(&out, &all_charts_with_cv());
+}
+
+#[test]
+fn cv_perfect_predictions() {
+    // RMSE 0 on every fold: zero-width ranges and no positive mean to cut at.
+    let (_root, out, result) = write_report("cv_perfect", || {
+        let mut report = typical_report(20, 2);
+        let folds = cv_folds(30, 3, 1);
+        let runs = vec![
+            fold_runs("ridge", &folds, 2, |_| Some(0.0)),
+            fold_runs("pls", &folds, 2, |_| Some(0.0)),
+        ];
+        report.cross_validation = Some(cross_validation(&folds, runs, 3, 1, 30));
+        report
+    });
+    result.unwrap();
+    check_charts(&out, &all_charts_with_cv());
+}
+
+#[test]
+fn cv_failed_folds() {
+    // One model fails on every fold and one on a single fold, so neither gets a p-value
+    // and only the second gets a box.
+    let (_root, out, result) = write_report("cv_failed", || {
+        let mut report = typical_report(20, 2);
+        let folds = cv_folds(30, 3, 2);
+        let runs = vec![
+            fold_runs("ridge", &folds, 2, varying(0.4)),
+            fold_runs("elastic-net", &folds, 2, |_| None),
+            fold_runs("pls", &folds, 2, |f| (f != 2).then_some(0.3)),
+        ];
+        report.cross_validation = Some(cross_validation(&folds, runs, 3, 2, 30));
+        report
+    });
+    result.unwrap();
+    check_charts(&out, &all_charts_with_cv());
+}
+
+#[test]
+fn cv_non_finite_folds() {
+    // Folds with infinite or overflowing RMSE are left out like failed ones.
+    let (_root, out, result) = write_report("cv_non_finite", || {
+        let mut report = typical_report(20, 2);
+        let folds = cv_folds(30, 3, 2);
+        let runs = vec![
+            fold_runs("ridge", &folds, 2, varying(0.4)),
+            fold_runs("overflow", &folds, 2, |f| Some(if f == 0 { f64::INFINITY } else { 1e200 })),
+            fold_runs("pls", &folds, 2, |f| Some(if f == 3 { f64::INFINITY } else { 0.3 })),
+        ];
+        report.cross_validation = Some(cross_validation(&folds, runs, 3, 2, 30));
+        report
+    });
+    result.unwrap();
+    check_charts(&out, &all_charts_with_cv());
+}
+
+#[test]
+fn cv_single_model() {
+    let (_root, out, result) = write_report("cv_single_model", || {
+        let actual = smooth_actual(12, 1);
+        let (dataset, split) = dataset(&actual);
+        let runs = vec![scored("ridge", &actual, noisy(&actual, 0.2))];
+        let mut report = Report::new(&dataset, &split, runs, None, 0);
+        let folds = cv_folds(30, 3, 1);
+        let runs = vec![fold_runs("ridge", &folds, 1, varying(0.2))];
+        report.cross_validation = Some(cross_validation(&folds, runs, 3, 1, 30));
+        report
+    });
+    result.unwrap();
     check_charts(
         &out,
         &[
@@ -479,6 +709,62 @@ fn binary_writes_charts_for_tecator() {
             "per_target_rmse.png",
             "learning_curves.png",
             "predicted_vs_actual.png",
+            "cv_rmse_boxplot.png",
+            "cv_leaderboard_rmse.png",
+            "cv_leaderboard_r2.png",
         ],
     );
+}
+
+#[test]
+fn cv_all_folds_failed() {
+    // No model has a value on any fold, so only the test-row charts are drawn.
+    let (_root, out, result) = write_report("cv_all_failed", || {
+        let mut report = typical_report(20, 2);
+        let folds = cv_folds(30, 3, 1);
+        let runs =
+            vec![fold_runs("ridge", &folds, 2, |_| None), fold_runs("pls", &folds, 2, |_| None)];
+        report.cross_validation = Some(cross_validation(&folds, runs, 3, 1, 30));
+        report
+    });
+    result.unwrap();
+    check_charts(&out, &ALL_CHARTS);
+}
+
+#[test]
+fn cv_charts_without_test_row_charts() {
+    // Every model failed on the test rows but not on the folds.
+    let (_root, out, result) = write_report("cv_only", || {
+        let actual = smooth_actual(10, 2);
+        let (dataset, split) = dataset(&actual);
+        let mut report =
+            Report::new(&dataset, &split, vec![failed("ridge"), failed("pls")], None, 0);
+        let folds = cv_folds(30, 3, 1);
+        let runs = vec![
+            fold_runs("ridge", &folds, 2, varying(0.4)),
+            fold_runs("pls", &folds, 2, varying(0.3)),
+        ];
+        report.cross_validation = Some(cross_validation(&folds, runs, 3, 1, 30));
+        report
+    });
+    result.unwrap();
+    check_charts(&out, &CV_CHARTS);
+}
+
+#[test]
+fn binary_writes_cv_charts_for_tecator() {
+    let root = tempfile::tempdir().unwrap();
+    let out = root.path().join("tecator_cv");
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/tecator.csv");
+    let output = assert_cmd::Command::cargo_bin("lunchbench")
+        .unwrap()
+        .args(["compare", data.to_str().unwrap(), "--cv", "3", "--out", out.to_str().unwrap()])
+        .timeout(Duration::from_secs(300))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    check_charts(&out, &all_charts_with_cv());
+    if let Some(keep) = std::env::var_os("LUNCHBENCH_KEEP_CHARTS") {
+        copy_folder(&out, &Path::new(&keep).join("tecator_cv"));
+    }
 }

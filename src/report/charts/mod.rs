@@ -5,6 +5,9 @@
 //! Text is drawn with the DejaVu Sans fonts bundled in `assets/fonts/`, so the charts look
 //! the same whatever fonts the machine has.
 
+mod cv;
+mod cv_boxplot;
+mod cv_leaderboard;
 mod leaderboard;
 mod learning_curves;
 mod per_target;
@@ -14,6 +17,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -60,6 +64,9 @@ const MAX_MAGNITUDE: f64 = 1e150;
 pub(super) const NOT_DRAWABLE: &str = "not finite or beyond 1e150 in magnitude";
 
 pub(super) type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+/// A plot with linear x and y axes.
+pub(super) type Plot<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 pub(super) type DrawResult<T> = std::result::Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
 pub(super) const TEXT_COLOUR: RGBColor = RGBColor(30, 30, 30);
@@ -91,6 +98,9 @@ pub enum ChartKind {
     PerTargetRmse,
     LearningCurves,
     PredictedVsActual,
+    CvRmseBoxplot,
+    CvLeaderboardRmse,
+    CvLeaderboardR2,
 }
 
 /// A chart the report gets, decided before anything is drawn.
@@ -106,11 +116,48 @@ pub struct PlannedChart {
     pub size: (u32, u32),
 }
 
-/// Lists the charts of `report`, none when no model was scored or there are no targets.
-/// The learning curves need a model with a training history, and the
-/// predicted-against-actual grid needs best-model predictions shaped like the test rows.
+/// Lists the charts of `report`, none when there are no targets.
+///
+/// The test-row charts need a scored model. Of them, the learning curves need a model
+/// with a training history, and the predicted-against-actual grid needs best-model
+/// predictions shaped like the test rows. The cross-validation charts need a
+/// cross-validation with a model scored on at least one fold.
 pub fn plan(report: &Report) -> Vec<PlannedChart> {
-    if report.targets.is_empty() || report.best().is_none() {
+    if report.targets.is_empty() {
+        return Vec::new();
+    }
+    let mut charts = test_row_charts(report);
+    if let Some(cv) = report.cross_validation.as_ref().filter(|cv| cv::any_scored(cv)) {
+        charts.extend([
+            PlannedChart {
+                kind: ChartKind::CvRmseBoxplot,
+                file_name: "cv_rmse_boxplot.png",
+                alt_text: "RMSE of each model on each cross-validation fold",
+                caption: cv_boxplot::caption(report, cv),
+                size: CHART_SIZE,
+            },
+            PlannedChart {
+                kind: ChartKind::CvLeaderboardRmse,
+                file_name: "cv_leaderboard_rmse.png",
+                alt_text: "Cross-validated mean RMSE of each model",
+                caption: cv_leaderboard::caption(report, cv, Metric::Rmse),
+                size: CHART_SIZE,
+            },
+            PlannedChart {
+                kind: ChartKind::CvLeaderboardR2,
+                file_name: "cv_leaderboard_r2.png",
+                alt_text: "Cross-validated mean R² of each model",
+                caption: cv_leaderboard::caption(report, cv, Metric::R2),
+                size: CHART_SIZE,
+            },
+        ]);
+    }
+    charts
+}
+
+/// Lists the charts of the scores on the test rows, none when no model was scored.
+fn test_row_charts(report: &Report) -> Vec<PlannedChart> {
+    if report.best().is_none() {
         return Vec::new();
     }
     let mut charts = vec![
@@ -157,16 +204,24 @@ pub fn plan(report: &Report) -> Vec<PlannedChart> {
     charts
 }
 
-/// Draws every chart of [`plan`] into `dir/charts/`. A report with no scored model or
-/// no targets gets no charts and a warning.
+/// Draws every chart of [`plan`] into `dir/charts/`. A report with no targets gets no
+/// charts, and a warning says so. Warnings also name the test-row charts left out because
+/// every model failed, and the cross-validation charts left out because every model failed
+/// on every fold.
 pub fn write(report: &Report, dir: &Path) -> Result<()> {
+    if report.targets.is_empty() {
+        log::warn!("no charts drawn: the report has no targets");
+        return Ok(());
+    }
+    if report.best().is_none() {
+        log::warn!("no test-row charts drawn: every model failed");
+    }
     let charts = plan(report);
+    let cv_planned = charts.iter().any(|c| c.kind == ChartKind::CvRmseBoxplot);
+    if report.cross_validation.is_some() && !cv_planned {
+        log::warn!("no cross-validation charts drawn: every model failed on every fold");
+    }
     if charts.is_empty() {
-        if report.targets.is_empty() {
-            log::warn!("no charts drawn: the report has no targets");
-        } else {
-            log::warn!("no charts drawn: every model failed");
-        }
         return Ok(());
     }
     let charts_dir = dir.join(CHARTS_DIR);
@@ -182,6 +237,9 @@ pub fn write(report: &Report, dir: &Path) -> Result<()> {
             ChartKind::PerTargetRmse => per_target::draw(report, canvas),
             ChartKind::LearningCurves => learning_curves::draw(report, canvas),
             ChartKind::PredictedVsActual => predicted_vs_actual::draw(report, canvas),
+            ChartKind::CvRmseBoxplot => cv_boxplot::draw(report, canvas),
+            ChartKind::CvLeaderboardRmse => cv_leaderboard::draw(report, Metric::Rmse, canvas),
+            ChartKind::CvLeaderboardR2 => cv_leaderboard::draw(report, Metric::R2, canvas),
         })?;
         log::debug!("wrote {}", path.display());
     }
@@ -233,6 +291,7 @@ pub(super) enum Swatch {
     DashedLine,
     Circle,
     Triangle,
+    Cross,
 }
 
 #[derive(Debug, Clone)]
@@ -364,6 +423,43 @@ fn draw_swatch(canvas: &Area, swatch: Swatch, colour: RGBColor, x: i32, y: i32) 
         }
         Swatch::Circle => canvas.draw(&Circle::new((x + 15, y), 6, colour.filled()))?,
         Swatch::Triangle => canvas.draw(&TriangleMarker::new((x + 15, y), 8, colour.filled()))?,
+        Swatch::Cross => canvas.draw(&Cross::new((x + 15, y), 7, line))?,
+    }
+    Ok(())
+}
+
+/// Height in pixels of the area under a plot of slots for the axis description and the
+/// names of [`draw_slot_labels`], with room for a detail line under each name if asked.
+pub(super) fn slot_label_area(with_details: bool) -> u32 {
+    if with_details {
+        110
+    } else {
+        80
+    }
+}
+
+/// Draws a name, and under it an optional detail in muted text, under each slot of
+/// `plot`, whose x axis runs from −0.5 to the slot count − 0.5. Labels are drawn on the
+/// canvas because such an x axis has no ticks, and each is shortened to its slot's width.
+pub(super) fn draw_slot_labels(
+    canvas: &Area,
+    plot: &Plot,
+    labels: &[(&str, Option<&str>)],
+) -> DrawResult<()> {
+    let (pixels, _) = plot.plotting_area().get_pixel_range();
+    let slot_width = ((pixels.end - pixels.start) as f64 / labels.len().max(1) as f64) as u32;
+    let max_width = slot_width.saturating_sub(8);
+    let y_bottom = plot.y_range().start;
+    let name_style = text(TICK_SIZE).pos(Pos::new(HPos::Center, VPos::Top));
+    let detail_style = name_style.color(&MUTED_COLOUR);
+    for (slot, (name, detail)) in labels.iter().enumerate() {
+        let (x, y) = plot.backend_coord(&(slot as f64, y_bottom));
+        let name = fit_label(canvas, name, &name_style, max_width)?;
+        canvas.draw_text(&name, &name_style, (x, y + 10))?;
+        if let Some(detail) = detail {
+            let detail = fit_label(canvas, detail, &detail_style, max_width)?;
+            canvas.draw_text(&detail, &detail_style, (x, y + 10 + TICK_SIZE as i32 + 8))?;
+        }
     }
     Ok(())
 }
@@ -411,12 +507,19 @@ pub(super) fn fit_label(
 /// Returns the y range from `lo` to `hi` (which bracket zero) with room for the value
 /// printed past the end of each bar.
 pub(super) fn bar_range(lo: f64, hi: f64) -> Range<f64> {
+    bar_range_for_lines(lo, hi, 1)
+}
+
+/// Returns the y range of [`bar_range`] with room for `lines` lines of text past the end
+/// of each bar, such as a value and its standard deviation.
+pub(super) fn bar_range_for_lines(lo: f64, hi: f64, lines: usize) -> Range<f64> {
     let span = hi - lo;
     if span <= 0.0 || !span.is_finite() {
         return 0.0..1.0;
     }
-    let below = if lo < 0.0 { 0.12 } else { 0.0 };
-    let above = if hi > 0.0 { 0.12 } else { 0.05 };
+    let room = 0.12 + 0.1 * lines.saturating_sub(1) as f64;
+    let below = if lo < 0.0 { room } else { 0.0 };
+    let above = if hi > 0.0 { room } else { 0.05 };
     (lo - below * span)..(hi + above * span)
 }
 
