@@ -707,7 +707,6 @@ fn cv_single_model() {
             "leaderboard_rmse.png",
             "leaderboard_r2.png",
             "per_target_rmse.png",
-            "learning_curves.png",
             "predicted_vs_actual.png",
             "cv_rmse_boxplot.png",
             "cv_leaderboard_rmse.png",
