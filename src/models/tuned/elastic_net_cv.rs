@@ -34,7 +34,7 @@ const TARGET_CHUNK: usize = 256;
 /// | `n_alphas` | 20 | 2 to 1000 alphas per l1_ratio |
 /// | `alpha_min_ratio` | 1e-3 | above 0 and below 1; the smallest alpha is α_max times this |
 /// | `folds` | 5 | ≥ 2; capped at the number of training rows |
-/// | `seed` | none | seeds the shuffle that assigns rows to folds; the run's `--seed` sets it unless the sidecar does |
+/// | `seed` | the run's seed (0 unless given) | seeds the shuffle that assigns rows to folds; a sidecar value overrides the run's |
 /// | `standardize`, `tolerance`, `max_iterations` | true, 1e-4, 1000 | as for `elastic-net`, in every inner and the final fit |
 /// | `warm_start` | false | true starts each alpha's inner fit from the previous alpha's coefficients, false from zero |
 ///
