@@ -37,7 +37,7 @@ use ndarray::{ArrayView1, ArrayView2};
 use rayon::prelude::*;
 
 use self::independent_support::IndependentSupport;
-use super::TargetFit;
+use super::{PathStart, TargetFit};
 
 mod independent_support;
 
@@ -116,17 +116,18 @@ fn fit_targets_with(
 }
 
 /// Fits every column of the centered targets `y` at each penalty of `path` in turn, and
-/// returns the fits per target, then per penalty.
+/// returns the fits per target, then per penalty. The Gram matrix is computed once.
 ///
-/// Each fit after the first starts from the coefficients of the one before (a warm
-/// start), which for a decreasing path is close to the new solution. The stopping rule
-/// is the same as for a cold start, so warm starts change the iterations, not the
+/// With [`PathStart::Warm`] each fit after the first starts from the coefficients of the
+/// one before, which for a decreasing path is close to the new solution. The stopping
+/// rule is the same as for a cold start, so the start changes the iterations, not the
 /// tolerance that the result meets.
 pub(super) fn fit_path(
     x: ArrayView2<f64>,
     y: ArrayView2<f64>,
     path: &[Penalty],
     rule: StoppingRule,
+    start: PathStart,
 ) -> Vec<Vec<TargetFit>> {
     let design = Design::new(x, MAX_GRAM_PREDICTORS);
     let design = &design;
@@ -137,11 +138,14 @@ pub(super) fn fit_path(
             |workspace, j| {
                 let mut fits: Vec<TargetFit> = Vec::with_capacity(path.len());
                 for &penalty in path {
-                    let start = fits.last().map(|fit| fit.coef.as_slice());
+                    let initial = match start {
+                        PathStart::Warm => fits.last().map(|fit| fit.coef.as_slice()),
+                        PathStart::Cold => None,
+                    };
                     let newton = NewtonSchedule::new();
                     let solver =
                         TargetSolver { design, penalty, rule, ws: &mut *workspace, newton };
-                    let fit = solver.solve(y.column(j), start);
+                    let fit = solver.solve(y.column(j), initial);
                     fits.push(fit);
                 }
                 fits
@@ -1036,7 +1040,7 @@ pub(super) mod tests {
         for l1_ratio in [0.1, 0.5, 1.0] {
             let path: Vec<Penalty> =
                 (0..12).map(|k| Penalty::new(30, 0.5 * 0.6f64.powi(k), l1_ratio)).collect();
-            let warm = fit_path(x.view(), y.view(), &path, rule);
+            let warm = fit_path(x.view(), y.view(), &path, rule, PathStart::Warm);
             let mut warm_sweeps = 0;
             let mut cold_sweeps = 0;
             for (step, &penalty) in path.iter().enumerate() {
@@ -1061,11 +1065,27 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn cold_path_matches_separate_fits() {
+        let (x, y) = random_problem(23, 25, 40, 2);
+        let rule = StoppingRule { tolerance: 1e-8, max_iterations: 100_000 };
+        let path: Vec<Penalty> =
+            [0.3, 0.1, 0.03].iter().map(|&a| Penalty::new(25, a, 0.5)).collect();
+        let cold = fit_path(x.view(), y.view(), &path, rule, PathStart::Cold);
+        for (step, &penalty) in path.iter().enumerate() {
+            let separate = fit_targets(x.view(), y.view(), penalty, rule);
+            for (j, fit) in separate.iter().enumerate() {
+                assert_eq!(cold[j][step].coef, fit.coef, "step {step}, target {j}");
+                assert_eq!(cold[j][step].n_iterations, fit.n_iterations);
+            }
+        }
+    }
+
+    #[test]
     fn warm_start_at_solution_stops_at_once() {
         let (x, y) = random_problem(19, 20, 25, 1);
         let penalty = Penalty::new(20, 0.05, 0.5);
         let rule = StoppingRule { tolerance: 1e-10, max_iterations: 100_000 };
-        let path = fit_path(x.view(), y.view(), &[penalty, penalty], rule);
+        let path = fit_path(x.view(), y.view(), &[penalty, penalty], rule, PathStart::Warm);
         assert!(path[0][0].n_iterations > 0);
         assert_eq!(path[0][1].n_iterations, 0);
         assert_eq!(path[0][1].coef, path[0][0].coef);

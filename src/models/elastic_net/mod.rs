@@ -179,7 +179,16 @@ impl ElasticNet {
     }
 }
 
-/// The fit at one alpha of a warm-started elastic-net path.
+/// How each fit along an alpha path starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PathStart {
+    /// From the previous alpha's coefficients (the first fit from zero).
+    Warm,
+    /// From zero, as a separate fit would.
+    Cold,
+}
+
+/// The fit at one alpha of an elastic-net path.
 pub(crate) struct PathPoint {
     /// Coefficients on the centered predictors, predictors × targets.
     pub coef: Array2<f64>,
@@ -188,9 +197,8 @@ pub(crate) struct PathPoint {
 }
 
 /// Fits every target on the centered predictors `xs` and centered targets `yc` at each
-/// of the decreasing `alphas`, with the in-house coordinate descent. Each alpha's fit
-/// starts from the previous alpha's coefficients, so a path costs about as much as a
-/// few cold fits. `tolerance` and `max_iterations` mean what they do in
+/// of the decreasing `alphas`, with the in-house coordinate descent and one Gram matrix
+/// for the whole path. `tolerance` and `max_iterations` mean what they do in
 /// [`ElasticNetParams`].
 pub(crate) fn fit_centered_path(
     xs: ArrayView2<f64>,
@@ -199,10 +207,11 @@ pub(crate) fn fit_centered_path(
     l1_ratio: f64,
     tolerance: f64,
     max_iterations: u32,
+    start: PathStart,
 ) -> Vec<PathPoint> {
     let path: Vec<Penalty> =
         alphas.iter().map(|&alpha| Penalty::new(xs.nrows(), alpha, l1_ratio)).collect();
-    let fits = fit_path(xs, yc, &path, StoppingRule { tolerance, max_iterations });
+    let fits = fit_path(xs, yc, &path, StoppingRule { tolerance, max_iterations }, start);
     (0..alphas.len())
         .map(|step| {
             let mut coef = Array2::zeros((xs.ncols(), yc.ncols()));

@@ -27,7 +27,7 @@ const MODEL: &str = "pls-cv";
 /// |---|---|---|
 /// | `max_components` | 20 | ≥ 1; counts 1 to `max_components` are searched, capped at min(rows − 1, predictors) of the smallest inner training fold |
 /// | `folds` | 5 | ≥ 2; capped at the number of training rows |
-/// | `seed` | 0 | seeds the shuffle that assigns rows to folds; the run's `--seed` sets it unless the sidecar does |
+/// | `seed` | the run's seed (0 unless given) | seeds the shuffle that assigns rows to folds; a sidecar value overrides the run's |
 /// | `scale` | true | as `pls`: predictors and targets scaled to unit sample variance (ddof 1) |
 /// | `selection` | `min` | `min`: the count with the lowest validation error. `one-se`: the fewest components whose error is within one standard error (across folds) of that lowest one |
 #[derive(Debug, Clone, PartialEq, serde::Deserialize, serde::Serialize)]
