@@ -135,7 +135,7 @@ pub struct RunArgs {
 #[command(next_help_heading = "Model settings (override the sidecar)")]
 pub struct ModelArgs {
     /// Preprocessing steps for every model, comma-separated and applied in order, or `none`;
-    /// replaces the sidecar's [preprocess] section [default: none]
+    /// replaces the sidecar's `[preprocess]` section [default: none]
     ///
     /// Steps are fitted on the training rows only, then applied to the test rows:
     ///   standardize            columns to zero mean and unit population variance

@@ -256,3 +256,55 @@ fn help_documents_the_steps() {
         assert!(run.stdout.contains(fragment), "{fragment} missing: {}", run.stdout);
     }
 }
+
+/// Small and degenerate training sets (one row, one predictor, constant columns) give an
+/// error or a fit with finite predictions, never a panic, for every step and tuned model.
+#[test]
+fn tiny_inputs_fail_cleanly() {
+    use lunchbench::models::tuned::{
+        ElasticNetCv, ElasticNetCvParams, PlsCv, PlsCvParams, RidgeCv, RidgeCvParams,
+    };
+    use lunchbench::models::Regressor;
+
+    let models: Vec<Box<dyn Fn() -> Box<dyn Regressor>>> = vec![
+        Box::new(|| Box::new(Ridge::new(RidgeParams::default()).unwrap())),
+        Box::new(|| Box::new(RidgeCv::new(RidgeCvParams::default()).unwrap())),
+        Box::new(|| Box::new(PlsCv::new(PlsCvParams::default()).unwrap())),
+        Box::new(|| Box::new(ElasticNetCv::new(ElasticNetCvParams::default()).unwrap())),
+    ];
+    let mut n_fitted = 0;
+    for n in 1..6 {
+        for p in [1, 2, 5, 9] {
+            for constant in [false, true] {
+                let x = Array2::from_shape_fn((n, p), |(i, j)| {
+                    if constant {
+                        1.5
+                    } else {
+                        ((i * 7 + j * j * 3) % 5) as f64
+                    }
+                });
+                let y = Array2::from_shape_fn((n, 2), |(i, t)| (i + t) as f64);
+                for steps in
+                    ["standardize", "snv", "sg0:3:1", "sg2:5:2", "pca:3", "snv,sg1:3:1,pca:2"]
+                {
+                    for make in &models {
+                        let steps_list = steps.parse::<StepList>().unwrap().0;
+                        let model = Pipeline::new(steps_list, make()).unwrap();
+                        if let Ok(fitted) = model.fit(x.view(), y.view()) {
+                            if let Ok(predicted) = fitted.predict(x.view()) {
+                                n_fitted += 1;
+                                assert!(
+                                    predicted.iter().all(|v| v.is_finite()),
+                                    "{} on {n} × {p} (constant {constant})",
+                                    model.name()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Over 300 of the 960 combinations fit, so the checks above are not vacuous.
+    assert!(n_fitted > 300, "{n_fitted} fits");
+}

@@ -67,8 +67,9 @@ impl SavitzkyGolayParams {
         Ok(self)
     }
 
-    /// Coefficients c such that Σₖ c[k]·x[i − m + k] is the filter's output at channel i,
-    /// for every channel at least m = `window / 2` from either end (scipy's `use='dot'`).
+    /// Returns the weights `c` such that `Σₖ c[k]·x[i − m + k]` is the filter's output at
+    /// channel i, for every channel at least m = `window / 2` from either end (the order
+    /// of scipy's `savgol_coeffs(..., use='dot')`).
     pub fn center_coefficients(&self) -> Vec<f64> {
         LeastSquaresWindow::new(*self).coefficients_at(0)
     }

@@ -121,6 +121,12 @@ impl PlsCv {
         let folds = k_fold(n, n_folds, self.params.seed.unwrap_or(0));
         let smallest_train = folds.iter().map(|f| f.train.len()).min().unwrap_or(0);
         let cap = self.params.max_components.min(max_components(smallest_train, x.ncols()));
+        if cap == 0 {
+            return Err(ModelError::Shape(format!(
+                "{MODEL} needs at least 2 training rows in every inner fold, but {n_folds} \
+                 folds of {n} rows leave {smallest_train}; use more folds or more rows"
+            )));
+        }
 
         let per_fold: Vec<Array2<f64>> = folds
             .par_iter()
@@ -418,6 +424,15 @@ mod tests {
             "max_components"
         );
         assert_eq!(check(PlsCvParams { folds: 1, ..Default::default() }), "folds");
+    }
+
+    #[test]
+    fn one_row_inner_fold_is_an_error() {
+        // 2 folds of 3 rows train one fold on a single row.
+        let (x, y) = latent_problem(3, 4, 1, 1, 0.1, 14);
+        let model = PlsCv::new(PlsCvParams { folds: 2, ..Default::default() }).unwrap();
+        let err = model.fit(x.view(), y.view()).err().unwrap();
+        assert!(err.to_string().contains("leave 1"), "{err}");
     }
 
     #[test]
