@@ -52,6 +52,9 @@ fn compare_one(args: CompareArgs) -> Result<Report> {
         log::info!("left out non-numeric columns: {}", dataset.text_names.join(", "));
     }
     let split = split::split(&dataset, config.test_fraction, config.seed)?;
+    if !config.check {
+        report::check_writable(&config.out)?;
+    }
 
     if let Some(threads) = config.threads {
         if threads == 0 {
@@ -83,15 +86,18 @@ fn compare_one(args: CompareArgs) -> Result<Report> {
 
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(report::terminal::render(&report).as_bytes());
+    // A run in which no model was scored writes nothing, so an earlier report survives.
+    if report.best().is_none() {
+        return Err(Error::Usage(
+            "every model failed, so no report was written; see the messages above".into(),
+        ));
+    }
     if config.check {
         report::check::check(&report, &config.out)?;
-        log::info!("{} matches this run", config.out.display());
+        eprintln!("{}: every number matches this run", config.out.display());
     } else {
         report::write(&report, &config.out)?;
         log::info!("report written to {}", config.out.display());
-    }
-    if report.best().is_none() {
-        return Err(Error::Usage("every model failed; see the messages above".into()));
     }
     Ok(report)
 }

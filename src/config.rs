@@ -220,9 +220,19 @@ fn override_value<T>(slot: &mut T, flag: Option<T>) {
 fn read_sidecar(path: &Path) -> Result<Sidecar> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| Error::Read { path: path.into(), source })?;
-    toml::from_str(&text).map_err(|e| Error::Sidecar {
-        path: path.into(),
-        message: e.to_string().trim_end().replace('\n', " "),
+    toml::from_str(&text).map_err(|e| {
+        // The parser's own display spans several lines with a caret; one line with the
+        // position is easier to read in a terminal.
+        let position = e.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            format!("line {line}, column {column}: ")
+        });
+        Error::Sidecar {
+            path: path.into(),
+            message: format!("{}{}", position.unwrap_or_default(), e.message()),
+        }
     })
 }
 

@@ -228,7 +228,7 @@ fn bom_crlf_and_semicolons_just_work() {
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("18 training rows, 6 test rows, 3 predictors, 1 targets"),
+        run.stdout.contains("18 training rows, 6 test rows, 3 predictors, 1 target\n"),
         "{}",
         run.stdout
     );
@@ -554,4 +554,83 @@ fn several_files_get_a_summary() {
     // The mean predictor is last on both data sets.
     assert_eq!(summary["friedman"]["mean_ranks"][2], 3.0);
     assert!(run.stdout.contains("Friedman test over 2 data sets and 3 models"), "{}", run.stdout);
+}
+
+#[test]
+fn every_model_failing_keeps_previous_report() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), linear_csv(20)).unwrap();
+    let base = ["compare", "data.csv", "--targets", "y", "--id", "id", "--models", "dense-nn"];
+    let first = lunchbench(&base, dir.path());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let report = dir.path().join("reports/data/report.md");
+    let before = std::fs::read_to_string(&report).unwrap();
+    let mut failing = base.to_vec();
+    failing.extend(["--nn-scale", "false", "--nn-learning-rate", "1e30"]);
+    let second = lunchbench(&failing, dir.path());
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(
+        second.stderr.contains("every model failed, so no report was written"),
+        "{}",
+        second.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), before);
+}
+
+#[test]
+fn value_too_large_for_squares() {
+    let text = set_cell(&linear_csv(10), 4, 4, "1e200");
+    expect_error(
+        text.as_bytes(),
+        &["--targets", "y", "--id", "id"],
+        &["line 4", "\"y\"", "\"1e200\"", "rescale the column"],
+    );
+}
+
+#[test]
+fn utf16_file_is_named() {
+    expect_error(
+        b"\xFF\xFEx\x001\x00",
+        &["--targets", "y"],
+        &["data.csv", "UTF-16", "save it as UTF-8"],
+    );
+}
+
+#[test]
+fn out_that_is_a_file_fails_before_fitting() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), linear_csv(12)).unwrap();
+    std::fs::write(dir.path().join("afile"), "keep").unwrap();
+    let run = lunchbench(
+        &["compare", "data.csv", "--targets", "y", "--id", "id", "--out", "afile"],
+        dir.path(),
+    );
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("afile: cannot write report: afile exists and is not a folder"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty(), "models were fitted first: {}", run.stdout);
+}
+
+#[test]
+fn sidecar_error_is_one_line_with_position() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), linear_csv(12)).unwrap();
+    std::fs::write(
+        dir.path().join("data.toml"),
+        "[columns]\ntargets = [\"y\"]\ntragets = [\"a\"]\n",
+    )
+    .unwrap();
+    let run = lunchbench(&["compare", "data.csv"], dir.path());
+    assert_eq!(run.code, 2);
+    let errors: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{}", run.stderr);
+    assert!(
+        errors[0]
+            .contains("data.toml: invalid sidecar file: line 3, column 1: unknown field `tragets`"),
+        "{}",
+        errors[0]
+    );
 }

@@ -89,8 +89,13 @@ enum Cell {
     Number(f64),
     Missing,
     Infinite,
+    TooLarge,
     Invalid,
 }
+
+/// Largest magnitude accepted in a numeric cell. Sums of squares of larger values
+/// overflow f64 (about 1.8e308), which would turn scaling and RMSE into infinity.
+pub const MAX_MAGNITUDE: f64 = 1e150;
 
 fn parse_cell(text: &str) -> Cell {
     if text.is_empty() || text.eq_ignore_ascii_case("na") || text.eq_ignore_ascii_case("n/a") {
@@ -99,6 +104,7 @@ fn parse_cell(text: &str) -> Cell {
     match text.parse::<f64>() {
         Ok(v) if v.is_nan() => Cell::Missing,
         Ok(v) if v.is_infinite() => Cell::Infinite,
+        Ok(v) if v.abs() > MAX_MAGNITUDE => Cell::TooLarge,
         Ok(v) => Cell::Number(v),
         Err(_) => Cell::Invalid,
     }
@@ -142,6 +148,16 @@ pub fn load(path: &Path, spec: &RoleSpec, options: &LoadOptions) -> Result<Datas
                         &table.header[c],
                         &row.cells[c],
                         "value is infinite; replace it with a finite number or drop the row",
+                    ));
+                }
+                Cell::TooLarge => {
+                    return Err(cell_error(
+                        path,
+                        row.line,
+                        &table.header[c],
+                        &row.cells[c],
+                        "value is larger than 1e150 in magnitude, where squared errors overflow; \
+                         rescale the column",
                     ));
                 }
                 Cell::Invalid => {

@@ -31,6 +31,9 @@ pub fn read_table(path: &Path, delimiter: u8) -> Result<RawTable> {
     let sha256 = sha256_hex(&bytes);
     let csv_error = |message: String| Error::Csv { path: path.into(), message };
 
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(csv_error("file is UTF-16; save it as UTF-8 and run again".into()));
+    }
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(&bytes);
     // csv 1.3 numbers the records of a CRLF file one line too low (the header's LF is
     // counted as part of the next record), so error messages would point at the wrong
@@ -49,7 +52,7 @@ pub fn read_table(path: &Path, delimiter: u8) -> Result<RawTable> {
         .from_reader(body);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| csv_error(format!("cannot parse header: {e}")))?
+        .map_err(|e| csv_error(describe_csv_error(&e)))?
         .iter()
         .map(|name| name.trim().to_string())
         .collect();

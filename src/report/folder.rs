@@ -4,6 +4,25 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// Returns an error unless `out` is a folder or can become one: it does not exist yet
+/// and its nearest existing ancestor is a folder. Creates nothing.
+pub fn check_target(out: &Path) -> Result<()> {
+    let not_a_folder = |path: &Path| Error::Write {
+        path: out.into(),
+        source: std::io::Error::other(format!(
+            "{} exists and is not a folder; pass another --out",
+            path.display()
+        )),
+    };
+    if out.exists() {
+        return if out.is_dir() { Ok(()) } else { Err(not_a_folder(out)) };
+    }
+    match out.ancestors().skip(1).find(|a| !a.as_os_str().is_empty() && a.exists()) {
+        Some(ancestor) if !ancestor.is_dir() => Err(not_a_folder(ancestor)),
+        _ => Ok(()),
+    }
+}
+
 /// Runs `fill` on a fresh temporary folder beside `out`, then swaps it into place.
 ///
 /// If `fill` fails, the temporary folder is removed and `out` is untouched.
@@ -29,7 +48,8 @@ pub fn write_atomically(out: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> R
     if staging.exists() {
         std::fs::remove_dir_all(&staging).map_err(write_error(&staging))?;
     }
-    std::fs::create_dir_all(&staging).map_err(write_error(&staging))?;
+    // Errors name `out`, the folder the user asked for, not the temporary one.
+    std::fs::create_dir_all(&staging).map_err(write_error(out))?;
 
     if let Err(error) = fill(&staging) {
         let _ = std::fs::remove_dir_all(&staging);

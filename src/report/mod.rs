@@ -278,6 +278,12 @@ pub fn published_comparisons(
         .collect()
 }
 
+/// Checks before any model is fitted that a report can be written to `out`: it is a
+/// folder or does not exist yet, and its parent folder can be created.
+pub fn check_writable(out: &Path) -> Result<()> {
+    folder::check_target(out)
+}
+
 /// Writes every report file into `out`, replacing an earlier report there only once all
 /// files are written.
 pub fn write(report: &Report, out: &Path) -> Result<()> {

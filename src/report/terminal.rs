@@ -64,12 +64,13 @@ pub fn render(report: &Report) -> String {
     let mut table = builder.build();
     table.with(Style::rounded()).with(Modify::new(Columns::new(2..)).with(Alignment::right()));
     format!(
-        "{}: {} training rows, {} test rows, {} predictors, {} targets\n{table}\n* best by mean RMSE. {}\n",
+        "{}: {} training rows, {} test rows, {} predictors, {} target{}\n{table}\n* best by mean RMSE. {}\n",
         report.manifest.file.display(),
         report.split.train_ids.len(),
         report.split.test_ids.len(),
         report.manifest.columns.predictors,
         report.targets.len(),
+        if report.targets.len() == 1 { "" } else { "s" },
         averaging_note(report)
     )
 }
