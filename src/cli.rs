@@ -120,8 +120,8 @@ pub struct RunArgs {
     pub out: Option<PathBuf>,
 
     /// Compare the fresh results with the report already in the report folder instead of
-    /// writing it; fails if a number differs by more than 1e-5 relative (times and dates
-    /// are skipped)
+    /// writing it. Fails if a number differs by more than 1e-5 relative; times and dates
+    /// are skipped
     #[arg(long)]
     pub check: bool,
 

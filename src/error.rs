@@ -1,5 +1,5 @@
 //! The errors a run can end with. Each message names the file, and where it applies the
-//! line, column and value, then says what to do next.
+//! line, column and value, then states what to do next.
 
 use std::path::PathBuf;
 

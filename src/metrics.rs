@@ -44,7 +44,7 @@ impl Metric {
     }
 }
 
-/// Why R² of a target is NaN.
+/// The reason R² of a target is NaN.
 pub const R2_UNDEFINED: &str = "R² undefined: target constant on the test rows";
 
 /// Scores of one target on the test rows.

@@ -20,7 +20,7 @@ pub struct Fold {
 }
 
 impl Fold {
-    /// A label such as `r1f3` for metrics.csv and logs.
+    /// Returns a label such as `r1f3` for metrics.csv and logs.
     pub fn label(&self) -> String {
         format!("r{}f{}", self.repeat, self.fold)
     }

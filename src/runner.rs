@@ -74,8 +74,8 @@ pub struct FoldRuns {
 }
 
 /// Fits and scores every model on every fold. Fold × model jobs run in parallel on the
-/// current rayon pool; each job is independent, so the results do not depend on the
-/// number of threads (only the wall times do).
+/// current rayon pool. Each job is independent, so only the wall times depend on the
+/// number of threads.
 pub fn run_folds(
     dataset: &Dataset,
     folds: &[Fold],
@@ -109,7 +109,7 @@ pub fn run_folds(
     by_model
 }
 
-/// A progress bar on stderr when it is a terminal, hidden otherwise.
+/// Returns a progress bar on stderr when it is a terminal, and a hidden one otherwise.
 fn progress_bar(len: u64) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();

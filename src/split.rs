@@ -1,4 +1,4 @@
-//! The train/test split, computed once so every model sees the same rows.
+//! The train/test split, computed once so every model gets the same rows.
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::data::{Dataset, SplitLabel};
 use crate::error::{Error, Result};
 
-/// Fewest rows allowed on either side of a split: fewer leaves R² and the fitted
+/// Minimum rows on either side of a split, because fewer leave R² and the fitted
 /// standard deviations undefined.
 pub const MIN_ROWS_PER_SIDE: usize = 2;
 
@@ -20,7 +20,7 @@ pub struct Split {
     pub method: SplitMethod,
 }
 
-/// How the split was made.
+/// The method that made the split.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum SplitMethod {

@@ -38,7 +38,7 @@ fn expect_error(contents: &[u8], extra: &[&str], expected: &[&str]) {
     assert!(!dir.path().join("reports").exists(), "a failed run wrote a report");
 }
 
-/// A small linear data set: `n` rows, predictors x1..x3, target y, as CSV text.
+/// Returns a small linear data set as CSV text: `n` rows, predictors x1..x3, target y.
 fn linear_csv(n: usize) -> String {
     let mut text = String::from("id,x1,x2,x3,y\n");
     for i in 0..n {

@@ -1,6 +1,6 @@
 //! Parity with scikit-learn 1.9.1 on tecator.csv's train/test split.
 //!
-//! `tests/fixtures/sklearn_tecator.json` holds scikit-learn's test-set predictions and
+//! `tests/fixtures/sklearn_tecator.json` contains scikit-learn's test-set predictions and
 //! per-target RMSE, MAE and R² for each model; its `description` field states the
 //! conventions (StandardScaler with ddof 0, PLSRegression with scale=True, ElasticNet per
 //! target to tolerance 1e-10).

@@ -12,7 +12,7 @@ pub use table::{read_table, RawTable};
 
 use crate::error::{Error, Result};
 
-/// What to do with rows that have an empty or NaN cell in a predictor or target column.
+/// The handling of rows that have an empty or NaN cell in a predictor or target column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MissingPolicy {
@@ -35,7 +35,7 @@ impl Default for LoadOptions {
     }
 }
 
-/// Which side of the split a row belongs to, as written in the split column.
+/// The side of the split a row belongs to, as written in the split column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SplitLabel {
     Train,
@@ -78,7 +78,7 @@ impl Dataset {
         self.x.nrows()
     }
 
-    /// The file name without its extension, used to name the report folder.
+    /// Returns the file name without its extension, which names the report folder.
     pub fn stem(&self) -> String {
         self.path.file_stem().map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned())
     }

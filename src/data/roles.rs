@@ -55,7 +55,7 @@ pub const NO_SPLIT_COLUMN: &str = "none";
 
 /// Assigns a role to each column of `header`.
 ///
-/// `is_text(i)` tells whether column `i` has no numeric cell; such columns are left out
+/// `is_text(i)` returns whether column `i` has no numeric cell; such columns are left out
 /// of the default predictors instead of failing the load.
 pub fn resolve(
     header: &[String],

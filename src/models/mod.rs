@@ -23,7 +23,7 @@ pub trait Regressor: Send + Sync {
     /// Short name used in tables and file names, such as `ridge`.
     fn name(&self) -> &str;
 
-    /// The model's settings as (name, value) pairs, in a stable order.
+    /// Returns the model's settings as (name, value) pairs, in a stable order.
     fn settings(&self) -> Vec<(String, String)>;
 
     /// Fits the model on training rows only.

@@ -23,7 +23,7 @@ impl Standardizer {
             Array1::ones(x.ncols())
         };
         // A tiny standard deviation relative to the mean is rounding noise on a constant
-        // column; dividing by it would blow that noise up to unit variance.
+        // column, so dividing by it would blow that noise up to unit variance.
         for (s, m) in scale.iter_mut().zip(mean.iter()) {
             if s.is_nan() || *s <= 10.0 * f64::EPSILON * m.abs().max(1.0) {
                 *s = 1.0;

@@ -190,7 +190,7 @@ impl Report {
         }
     }
 
-    /// The top-ranked model, if any model was scored.
+    /// Returns the top-ranked model, if any model was scored.
     pub fn best(&self) -> Option<&ModelReport> {
         self.models.first().filter(|m| m.rank == Some(1))
     }
