@@ -1,6 +1,7 @@
 //! The Adam optimizer in the form Keras 3 applies it.
 
 use ndarray::{Array1, Array2};
+use rayon::prelude::*;
 
 use super::network::{Float, Gradients, Network};
 
@@ -111,8 +112,12 @@ struct Coefficients<T> {
     epsilon: T,
 }
 
-/// Updates moments and weights in one pass over the four arrays.
-#[inline]
+/// Weights per parallel task of an update. The update is elementwise, so the split
+/// never changes the results.
+const CHUNK: usize = 8192;
+
+/// Updates moments and weights in one pass over the four arrays, in parallel chunks
+/// when there are many weights.
 fn update<T: Float>(
     weights: &mut [T],
     gradients: &[T],
@@ -124,6 +129,57 @@ fn update<T: Float>(
     assert_eq!(gradients.len(), n);
     assert_eq!(first_moments.len(), n);
     assert_eq!(second_moments.len(), n);
+    if n <= CHUNK {
+        update_chunk(weights, gradients, first_moments, second_moments, c);
+        return;
+    }
+    weights
+        .par_chunks_mut(CHUNK)
+        .zip(gradients.par_chunks(CHUNK))
+        .zip(first_moments.par_chunks_mut(CHUNK))
+        .zip(second_moments.par_chunks_mut(CHUNK))
+        .for_each(|(((w, g), m), v)| update_chunk(w, g, m, v, c));
+}
+
+/// Runs [`update_loop`] compiled for AVX2 when the processor has it. The loop has no
+/// fused multiply-adds and IEEE square roots and divisions round the same in every
+/// vector width, so both paths give bit-identical weights.
+fn update_chunk<T: Float>(
+    weights: &mut [T],
+    gradients: &[T],
+    first_moments: &mut [T],
+    second_moments: &mut [T],
+    c: &Coefficients<T>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor supports AVX2, checked just above.
+        unsafe { update_avx2(weights, gradients, first_moments, second_moments, c) };
+        return;
+    }
+    update_loop(weights, gradients, first_moments, second_moments, c);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn update_avx2<T: Float>(
+    weights: &mut [T],
+    gradients: &[T],
+    first_moments: &mut [T],
+    second_moments: &mut [T],
+    c: &Coefficients<T>,
+) {
+    update_loop(weights, gradients, first_moments, second_moments, c);
+}
+
+#[inline(always)]
+fn update_loop<T: Float>(
+    weights: &mut [T],
+    gradients: &[T],
+    first_moments: &mut [T],
+    second_moments: &mut [T],
+    c: &Coefficients<T>,
+) {
     for (((w, &g), m), v) in
         weights.iter_mut().zip(gradients).zip(first_moments.iter_mut()).zip(second_moments)
     {

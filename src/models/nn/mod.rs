@@ -8,6 +8,7 @@
 //! prepared float32 arrays.
 
 mod adam;
+mod matmul;
 mod network;
 mod params;
 mod train;

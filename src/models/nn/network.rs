@@ -2,13 +2,14 @@
 //!
 //! A layer computes `a_out = f(a_in · K + b)` with the kernel `K` stored inputs × units,
 //! as Keras stores it. All passes write into buffers allocated once per batch size
-//! ([`Workspace`]), so a training step allocates nothing.
+//! ([`Workspace`]), so a training step allocates no arrays. The products run in column
+//! blocks on rayon's threads, with results that do not depend on the thread count.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{s, Array1, Array2, ArrayView2, ArrayViewMut2, LinalgScalar};
 use rand::distributions::{Distribution, Uniform};
 use rand::Rng;
 
+use super::matmul::{for_column_blocks, matmul};
 use super::params::Activation;
 use crate::models::ModelError;
 
@@ -117,6 +118,89 @@ impl Activation {
             Activation::Tanh => T::ONE - a * a,
             Activation::Sigmoid => a * (T::ONE - a),
             Activation::Linear => T::ONE,
+        }
+    }
+
+    /// Replaces each value z with f(z + bias), the bias taken elementwise.
+    fn apply_with_bias<T: Float>(self, values: &mut [T], bias: &[T]) {
+        // Each arm passes a constant activation, so the per-element match folds away
+        // and the loop vectorizes.
+        fn run<T: Float>(values: &mut [T], bias: &[T], f: impl Fn(T) -> T) {
+            for (value, &b) in values.iter_mut().zip(bias) {
+                *value = f(*value + b);
+            }
+        }
+        match self {
+            Activation::Relu => run(values, bias, |z| Activation::Relu.apply(z)),
+            Activation::Tanh => run(values, bias, |z| Activation::Tanh.apply(z)),
+            Activation::Sigmoid => run(values, bias, |z| Activation::Sigmoid.apply(z)),
+            Activation::Linear => run(values, bias, |z| z),
+        }
+    }
+
+    /// Multiplies each delta by f'(z), computed from the layer output a = f(z).
+    fn scale_by_derivative<T: Float>(self, deltas: &mut [T], outputs: &[T]) {
+        fn run<T: Float>(deltas: &mut [T], outputs: &[T], derivative: impl Fn(T) -> T) {
+            for (delta, &a) in deltas.iter_mut().zip(outputs) {
+                *delta = *delta * derivative(a);
+            }
+        }
+        match self {
+            Activation::Relu => {
+                run(deltas, outputs, |a| Activation::Relu.derivative_from_output(a))
+            }
+            Activation::Tanh => {
+                run(deltas, outputs, |a| Activation::Tanh.derivative_from_output(a))
+            }
+            Activation::Sigmoid => {
+                run(deltas, outputs, |a| Activation::Sigmoid.derivative_from_output(a))
+            }
+            Activation::Linear => {}
+        }
+    }
+
+    /// Writes the output layer's deltas `scale · (a − y) · f'(a)` for one row and
+    /// returns the row's sum of squared errors.
+    fn output_deltas<T: Float>(
+        self,
+        scale: T,
+        outputs: &[T],
+        targets: &[T],
+        deltas: &mut [T],
+    ) -> T {
+        fn run<T: Float>(
+            scale: T,
+            outputs: &[T],
+            targets: &[T],
+            deltas: &mut [T],
+            derivative: impl Fn(T) -> T,
+        ) -> T {
+            // Eight running sums, one per lane, let the loop vectorize: a single running
+            // sum would fix the order of every addition.
+            let mut lanes = [T::ZERO; LANES];
+            let chunks =
+                deltas.chunks_mut(LANES).zip(outputs.chunks(LANES)).zip(targets.chunks(LANES));
+            for ((delta, a), y) in chunks {
+                for lane in 0..delta.len() {
+                    let error = a[lane] - y[lane];
+                    lanes[lane] = lanes[lane] + error * error;
+                    delta[lane] = scale * error * derivative(a[lane]);
+                }
+            }
+            lanes.iter().fold(T::ZERO, |sum, &lane| sum + lane)
+        }
+        const LANES: usize = 8;
+        match self {
+            Activation::Relu => {
+                run(scale, outputs, targets, deltas, |a| Activation::Relu.derivative_from_output(a))
+            }
+            Activation::Tanh => {
+                run(scale, outputs, targets, deltas, |a| Activation::Tanh.derivative_from_output(a))
+            }
+            Activation::Sigmoid => run(scale, outputs, targets, deltas, |a| {
+                Activation::Sigmoid.derivative_from_output(a)
+            }),
+            Activation::Linear => run(scale, outputs, targets, deltas, |_| T::ONE),
         }
     }
 }
@@ -347,15 +431,16 @@ impl<T: Float> Workspace<T> {
         for (index, layer) in network.layers.iter().enumerate() {
             let (before, after) = self.activations.split_at_mut(index + 1);
             let inputs = before[index].slice(s![..rows, ..]);
-            let mut outputs = after[0].slice_mut(s![..rows, ..]);
-            general_mat_mul(T::ONE, &inputs, &layer.kernel, T::ZERO, &mut outputs);
-            let bias = layer.bias.as_slice().expect("bias is contiguous");
-            for mut row in outputs.rows_mut() {
-                let row = row.as_slice_mut().expect("workspace rows are contiguous");
-                for (value, &b) in row.iter_mut().zip(bias) {
-                    *value = layer.activation.apply(*value + b);
+            let outputs = after[0].slice_mut(s![..rows, ..]);
+            let work = rows * layer.n_inputs() * layer.n_units();
+            for_column_blocks(outputs, work, |columns, mut block| {
+                matmul(block.view_mut(), inputs, layer.kernel.slice(s![.., columns.clone()]));
+                let bias = layer.bias.as_slice().expect("bias is contiguous");
+                for mut row in block.rows_mut() {
+                    let row = row.as_slice_mut().expect("workspace rows are contiguous");
+                    layer.activation.apply_with_bias(row, &bias[columns.clone()]);
                 }
-            }
+            });
         }
     }
 
@@ -392,12 +477,7 @@ impl<T: Float> Workspace<T> {
                 let a_row = a_row.as_slice().expect("workspace rows are contiguous");
                 let y_row = y_row.as_slice().expect("workspace rows are contiguous");
                 let d_row = d_row.as_slice_mut().expect("workspace rows are contiguous");
-                let mut row_sum = T::ZERO;
-                for ((d, &a), &y) in d_row.iter_mut().zip(a_row).zip(y_row) {
-                    let error = a - y;
-                    row_sum = row_sum + error * error;
-                    *d = scale * error * last.activation.derivative_from_output(a);
-                }
+                let row_sum = last.activation.output_deltas(scale, a_row, y_row, d_row);
                 squared_error += row_sum.to_f64();
             }
         }
@@ -408,7 +488,10 @@ impl<T: Float> Workspace<T> {
             let delta = upper[0].slice(s![..rows, ..]);
             let inputs = self.activations[index].slice(s![..rows, ..]);
 
-            general_mat_mul(T::ONE, &inputs.t(), &delta, T::ZERO, &mut gradients.kernels[index]);
+            let work = rows * layer.n_inputs() * layer.n_units();
+            for_column_blocks(gradients.kernels[index].view_mut(), work, |columns, block| {
+                matmul(block, inputs.t(), delta.slice(s![.., columns]));
+            });
             let bias_gradient = gradients.biases[index].as_slice_mut().expect("contiguous");
             bias_gradient.fill(T::ZERO);
             for row in delta.rows() {
@@ -423,16 +506,20 @@ impl<T: Float> Workspace<T> {
                 break;
             }
             let below = &network.layers[index - 1];
-            let mut lower_delta = lower[index - 1].slice_mut(s![..rows, ..]);
-            general_mat_mul(T::ONE, &delta, &layer.kernel.t(), T::ZERO, &mut lower_delta);
+            // Each block of the lower layer's units takes the matching rows of the kernel,
+            // so no block needs another's partial sums.
+            let lower_delta = lower[index - 1].slice_mut(s![..rows, ..]);
             let lower_outputs = self.activations[index].slice(s![..rows, ..]);
-            for (mut d_row, a_row) in lower_delta.rows_mut().into_iter().zip(lower_outputs.rows()) {
-                let d_row = d_row.as_slice_mut().expect("workspace rows are contiguous");
-                let a_row = a_row.as_slice().expect("workspace rows are contiguous");
-                for (d, &a) in d_row.iter_mut().zip(a_row) {
-                    *d = *d * below.activation.derivative_from_output(a);
+            for_column_blocks(lower_delta, work, |columns, mut block| {
+                let kernel_rows = layer.kernel.slice(s![columns.clone(), ..]);
+                matmul(block.view_mut(), delta, kernel_rows.t());
+                let outputs = lower_outputs.slice(s![.., columns]);
+                for (mut d_row, a_row) in block.rows_mut().into_iter().zip(outputs.rows()) {
+                    let d_row = d_row.as_slice_mut().expect("workspace rows are contiguous");
+                    let a_row = a_row.as_slice().expect("workspace rows are contiguous");
+                    below.activation.scale_by_derivative(d_row, a_row);
                 }
-            }
+            });
         }
         squared_error
     }
