@@ -114,6 +114,12 @@ pub struct RunArgs {
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub models: Vec<String>,
 
+    /// Tune these models by inner cross-validation on the training rows, comma-separated:
+    /// ridge, pls, elastic-net, nn (the dense network's learning rate and hidden sizes),
+    /// or all. Each runs as its -cv variant, such as dense-nn-cv, in place of the plain model
+    #[arg(long, value_delimiter = ',', value_name = "MODELS")]
+    pub tune: Vec<String>,
+
     /// Report folder [default: reports/<CSV file stem>]; with several CSV files, the
     /// folder that contains one report per file and the summary [default: reports]
     #[arg(long, value_name = "DIR")]
@@ -194,8 +200,17 @@ pub struct ModelArgs {
     #[arg(long, value_name = "RULE")]
     pub pls_cv_selection: Option<Selection>,
 
-    /// Inner cross-validation folds of pls-cv and elastic-net-cv, drawn from the training
-    /// rows with the run seed [default: 5]
+    /// Learning rates dense-nn-cv tries, comma-separated [default: 0.001,0.003,0.01]
+    #[arg(long, value_delimiter = ',', value_name = "RATES")]
+    pub nn_tune_learning_rates: Option<Vec<f64>>,
+
+    /// Hidden layer sizes dense-nn-cv tries, separated by /, such as 32/64/128,64
+    /// [default: 32/64/128]
+    #[arg(long, value_name = "GRID")]
+    pub nn_tune_hidden: Option<HiddenGrid>,
+
+    /// Inner cross-validation folds of pls-cv, elastic-net-cv and dense-nn-cv, drawn from
+    /// the training rows with the run seed [default: 5, and 3 for dense-nn-cv]
     #[arg(long, value_name = "N")]
     pub inner_folds: Option<usize>,
 
@@ -238,6 +253,18 @@ pub struct ModelArgs {
     /// Seed of the network's initial weights and batch shuffles [default: --seed]
     #[arg(long, value_name = "SEED")]
     pub nn_seed: Option<u64>,
+}
+
+/// Hidden layer sizes to search, parsed from sizes lists separated by `/`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HiddenGrid(pub Vec<HiddenSizes>);
+
+impl std::str::FromStr for HiddenGrid {
+    type Err = crate::models::nn::ParseHiddenSizesError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        text.split('/').map(str::parse).collect::<Result<_, _>>().map(HiddenGrid)
+    }
 }
 
 const PARITY_HELP: &str = "\

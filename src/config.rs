@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::CompareArgs;
+use crate::cli::{CompareArgs, HiddenGrid};
 use crate::data::{LoadOptions, MissingPolicy, RoleSpec};
 use crate::error::{Error, Result};
 use crate::models::elastic_net::{ElasticNet, ElasticNetParams};
@@ -15,15 +15,16 @@ use crate::models::pls::{Pls, PlsParams};
 use crate::models::preprocess::{Pipeline, PreprocessSettings, Step, StepList};
 use crate::models::ridge::{Ridge, RidgeParams};
 use crate::models::tuned::{
-    ElasticNetCv, ElasticNetCvParams, PlsCv, PlsCvParams, RidgeCv, RidgeCvParams,
+    DenseNetCv, DenseNetCvParams, ElasticNetCv, ElasticNetCvParams, PlsCv, PlsCvParams, RidgeCv,
+    RidgeCvParams,
 };
 use crate::models::Regressor;
 
 /// Models run when neither the flags nor the sidecar name them.
 pub const DEFAULT_MODELS: [&str; 5] = ["mean", "ridge", "elastic-net", "pls", "dense-nn"];
 
-/// Every model name `--models` accepts: the defaults, then the tuned baselines.
-pub const KNOWN_MODELS: [&str; 8] = [
+/// Every model name `--models` accepts: the defaults, then the tuned models.
+pub const KNOWN_MODELS: [&str; 9] = [
     DEFAULT_MODELS[0],
     DEFAULT_MODELS[1],
     DEFAULT_MODELS[2],
@@ -32,6 +33,15 @@ pub const KNOWN_MODELS: [&str; 8] = [
     "ridge-cv",
     "pls-cv",
     "elastic-net-cv",
+    "dense-nn-cv",
+];
+
+/// What `--tune` accepts: each model with a tuned variant, and that variant's name.
+pub const TUNABLE_MODELS: [(&str, &str); 4] = [
+    ("ridge", "ridge-cv"),
+    ("pls", "pls-cv"),
+    ("elastic-net", "elastic-net-cv"),
+    ("dense-nn", "dense-nn-cv"),
 ];
 
 /// The sidecar TOML file: column roles, run settings and per-model settings.
@@ -52,6 +62,8 @@ pub struct Sidecar {
     pub pls_cv: PlsCvParams,
     #[serde(rename = "elastic-net-cv")]
     pub elastic_net_cv: ElasticNetCvParams,
+    #[serde(rename = "dense-nn-cv")]
+    pub dense_nn_cv: DenseNetCvParams,
     /// Preprocessing steps for every model and per model name.
     pub preprocess: PreprocessSettings,
     /// Figures published for this data set and split, shown beside each model's.
@@ -81,6 +93,7 @@ pub struct RunSection {
     pub cv: Option<usize>,
     pub repeats: Option<usize>,
     pub threads: Option<usize>,
+    pub tune: Option<Vec<String>>,
 }
 
 /// Everything a comparison needs, merged and checked.
@@ -164,12 +177,26 @@ impl RunConfig {
         override_value(&mut sidecar.ridge_cv.per_target, m.ridge_cv_per_target);
         override_value(&mut sidecar.pls_cv.max_components, m.pls_cv_max_components);
         override_value(&mut sidecar.pls_cv.selection, m.pls_cv_selection);
-        for folds in [&mut sidecar.pls_cv.folds, &mut sidecar.elastic_net_cv.folds] {
+        if let Some(rates) = m.nn_tune_learning_rates.clone() {
+            sidecar.dense_nn_cv.learning_rates = rates;
+        }
+        if let Some(HiddenGrid(grid)) = m.nn_tune_hidden.clone() {
+            sidecar.dense_nn_cv.hidden = grid.into_iter().map(|sizes| sizes.0).collect();
+        }
+        for folds in [
+            &mut sidecar.pls_cv.folds,
+            &mut sidecar.elastic_net_cv.folds,
+            &mut sidecar.dense_nn_cv.folds,
+        ] {
             override_value(folds, m.inner_folds);
         }
         // The inner folds are shuffled with the run seed unless the sidecar gives a seed.
         let run_seed = args.run.seed.or(sidecar.run.seed);
-        for seed in [&mut sidecar.pls_cv.seed, &mut sidecar.elastic_net_cv.seed] {
+        for seed in [
+            &mut sidecar.pls_cv.seed,
+            &mut sidecar.elastic_net_cv.seed,
+            &mut sidecar.dense_nn_cv.seed,
+        ] {
             *seed = seed.or(run_seed);
         }
         // The flag replaces the whole section, per-model lists included.
@@ -182,6 +209,12 @@ impl RunConfig {
         } else {
             sidecar.run.models.clone().unwrap_or_else(|| DEFAULT_MODELS.map(String::from).to_vec())
         };
+        let tune = if args.run.tune.is_empty() {
+            sidecar.run.tune.clone().unwrap_or_default()
+        } else {
+            args.run.tune.clone()
+        };
+        let names = apply_tuning(names, &tune)?;
         let models = build_models(&names, &sidecar)?;
 
         let stem =
@@ -247,6 +280,47 @@ fn parse_delimiter(text: Option<&str>) -> Result<u8> {
     }
 }
 
+/// Replaces every entry of each model named in `tune` by its tuned variant, in place,
+/// or appends the variant when the model is not in `names`. `tune` takes the names in
+/// [`TUNABLE_MODELS`], `nn` for `dense-nn`, and `all` for every one of them.
+pub fn apply_tuning(mut names: Vec<String>, tune: &[String]) -> Result<Vec<String>> {
+    let mut variants = Vec::new();
+    for entry in tune {
+        let entry = entry.trim();
+        if entry == "all" {
+            variants.extend(TUNABLE_MODELS);
+            continue;
+        }
+        let base = if entry == "nn" { "dense-nn" } else { entry };
+        let pair = TUNABLE_MODELS.iter().find(|(name, _)| *name == base).ok_or_else(|| {
+            let names: Vec<&str> = TUNABLE_MODELS.iter().map(|(name, _)| *name).collect();
+            Error::Usage(format!(
+                "invalid --tune value {entry:?}: expected all, nn or a model name ({})",
+                names.join(", ")
+            ))
+        })?;
+        variants.push(*pair);
+    }
+    for (base, tuned) in variants {
+        let mut replaced = false;
+        for name in names.iter_mut() {
+            // A preprocessed entry such as `snv+pls` keeps its steps.
+            let (steps, model) = match name.rsplit_once('+') {
+                Some((steps, model)) => (Some(steps), model),
+                None => (None, name.as_str()),
+            };
+            if model == base {
+                *name = steps.map_or_else(|| tuned.to_string(), |steps| format!("{steps}+{tuned}"));
+                replaced = true;
+            }
+        }
+        if !replaced && !names.iter().any(|name| name == tuned) {
+            names.push(tuned.to_string());
+        }
+    }
+    Ok(names)
+}
+
 /// Builds the named models, in the order given, from validated settings.
 ///
 /// An entry may start with preprocessing steps joined by `+`, such as `snv+sg1:15+pls`,
@@ -295,6 +369,9 @@ fn build_model(name: &str, settings: &Sidecar) -> Result<Box<dyn Regressor>> {
         "ridge-cv" => Box::new(RidgeCv::new(settings.ridge_cv.clone())?),
         "pls-cv" => Box::new(PlsCv::new(settings.pls_cv.clone())?),
         "elastic-net-cv" => Box::new(ElasticNetCv::new(settings.elastic_net_cv.clone())?),
+        "dense-nn-cv" => {
+            Box::new(DenseNetCv::new(settings.dense_nn_cv.clone(), settings.dense_nn.clone())?)
+        }
         other => {
             return Err(Error::Usage(format!(
                 "unknown model {other:?}: expected one of {}",
@@ -302,4 +379,39 @@ fn build_model(name: &str, settings: &Sidecar) -> Result<Box<dyn Regressor>> {
             )))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|name| name.to_string()).collect()
+    }
+
+    #[test]
+    fn tuning_replaces_models_in_place() {
+        let tuned = apply_tuning(names(&["mean", "ridge", "dense-nn"]), &names(&["nn", "ridge"]));
+        assert_eq!(tuned.unwrap(), names(&["mean", "ridge-cv", "dense-nn-cv"]));
+    }
+
+    #[test]
+    fn tuning_keeps_preprocessing_steps() {
+        let tuned = apply_tuning(names(&["snv+sg1:15+pls", "pls"]), &names(&["pls"]));
+        assert_eq!(tuned.unwrap(), names(&["snv+sg1:15+pls-cv", "pls-cv"]));
+    }
+
+    #[test]
+    fn tuning_appends_missing_models_once() {
+        let tuned = apply_tuning(names(&["mean", "pls-cv"]), &names(&["all", "pls"]));
+        let expected = ["mean", "pls-cv", "ridge-cv", "elastic-net-cv", "dense-nn-cv"];
+        assert_eq!(tuned.unwrap(), names(&expected));
+    }
+
+    #[test]
+    fn tuning_rejects_unknown_names() {
+        let err = apply_tuning(names(&["mean"]), &names(&["mean"])).unwrap_err().to_string();
+        assert!(err.contains("invalid --tune value \"mean\""), "{err}");
+        assert!(err.contains("ridge, pls, elastic-net, dense-nn"), "{err}");
+    }
 }

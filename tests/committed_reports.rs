@@ -44,3 +44,14 @@ fn cross_validated_reports_match() {
         "reports/cv",
     ]);
 }
+
+#[test]
+fn tecator_fat_report_matches() {
+    check(&[
+        "datasets/tecator.csv",
+        "--config",
+        "datasets/tecator-fat.toml",
+        "--out",
+        "reports/tecator-fat",
+    ]);
+}

@@ -2,7 +2,7 @@
 //!
 //! Each model here is a [`crate::models::Regressor`] whose `fit` searches a grid with an
 //! inner validation on its training rows only (leave-one-out for ridge-cv, seeded k-fold
-//! for pls-cv and elastic-net-cv), then refits on all of them with the chosen value. So
+//! for pls-cv, elastic-net-cv and dense-nn-cv), then refits on all of them with the chosen value. So
 //! when the runner passes one outer fold's training rows, the search is nested inside
 //! that fold. The chosen value and its validation error are reported by `fit_notes`.
 //!
@@ -10,11 +10,13 @@
 //! validation mean squared error, in the targets' own units. ridge-cv can instead choose
 //! one alpha per target.
 
+pub mod dense_nn_cv;
 pub mod elastic_net_cv;
 mod folds;
 pub mod pls_cv;
 pub mod ridge_cv;
 
+pub use self::dense_nn_cv::{DenseNetCv, DenseNetCvParams};
 pub use self::elastic_net_cv::{ElasticNetCv, ElasticNetCvParams};
 pub use self::pls_cv::{PlsCv, PlsCvParams};
 pub use self::ridge_cv::{RidgeCv, RidgeCvParams};
