@@ -26,7 +26,7 @@ const MIN_BLOCK_COLUMNS: usize = 16;
 
 /// Multiply-adds below which a product runs its blocks on the calling thread, because
 /// handing them to rayon would cost more than it saves.
-const PARALLEL_WORK: usize = 1 << 16;
+const PARALLEL_WORK: usize = 1 << 20;
 
 /// Returns the width of the column blocks for an output of `columns` columns.
 pub fn block_width(columns: usize) -> usize {

@@ -178,14 +178,32 @@ impl Activation {
             // Eight running sums, one per lane, let the loop vectorize: a single running
             // sum would fix the order of every addition.
             let mut lanes = [T::ZERO; LANES];
-            let chunks =
-                deltas.chunks_mut(LANES).zip(outputs.chunks(LANES)).zip(targets.chunks(LANES));
-            for ((delta, a), y) in chunks {
-                for lane in 0..delta.len() {
+            let mut delta_chunks = deltas.chunks_exact_mut(LANES);
+            let mut output_chunks = outputs.chunks_exact(LANES);
+            let mut target_chunks = targets.chunks_exact(LANES);
+            for ((delta, a), y) in
+                (&mut delta_chunks).zip(&mut output_chunks).zip(&mut target_chunks)
+            {
+                // Fixed-size arrays let the compiler drop the bounds checks and vectorize
+                // the eight lanes.
+                let delta: &mut [T; LANES] = delta.try_into().expect("chunks are exact");
+                let a: &[T; LANES] = a.try_into().expect("chunks are exact");
+                let y: &[T; LANES] = y.try_into().expect("chunks are exact");
+                for lane in 0..LANES {
                     let error = a[lane] - y[lane];
                     lanes[lane] = lanes[lane] + error * error;
                     delta[lane] = scale * error * derivative(a[lane]);
                 }
+            }
+            let remainder = delta_chunks
+                .into_remainder()
+                .iter_mut()
+                .zip(output_chunks.remainder())
+                .zip(target_chunks.remainder());
+            for (lane, ((delta, &a), &y)) in remainder.enumerate() {
+                let error = a - y;
+                lanes[lane] = lanes[lane] + error * error;
+                *delta = scale * error * derivative(a);
             }
             lanes.iter().fold(T::ZERO, |sum, &lane| sum + lane)
         }
