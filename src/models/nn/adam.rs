@@ -1,6 +1,6 @@
 //! The Adam optimizer in the form Keras 3 applies it.
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, ArrayViewMut2};
 use rayon::prelude::*;
 
 use super::network::{Float, Gradients, Network};
@@ -62,8 +62,8 @@ impl<T: Float> Adam<T> {
         self.step
     }
 
-    /// Applies one update to every parameter of `network` from `gradients`.
-    pub fn step(&mut self, network: &mut Network<T>, gradients: &Gradients<T>) {
+    /// Counts one more step and returns the coefficients of its update.
+    pub(super) fn begin_step(&mut self) -> Coefficients<T> {
         self.step += 1;
         let config = self.config;
         // As Keras, the bias corrections are computed in the variable's precision.
@@ -72,12 +72,29 @@ impl<T: Float> Adam<T> {
         let beta_2 = T::from_f64(config.beta_2);
         let learning_rate = T::from_f64(config.learning_rate);
         let alpha = learning_rate * (T::ONE - beta_2.powf(t)).sqrt() / (T::ONE - beta_1.powf(t));
-        let coefficients = Coefficients {
+        Coefficients {
             one_minus_beta_1: T::from_f64(1.0 - config.beta_1),
             one_minus_beta_2: T::from_f64(1.0 - config.beta_2),
             alpha,
             epsilon: T::from_f64(config.epsilon),
-        };
+        }
+    }
+
+    /// Returns views of every layer's moments, in layer order.
+    pub(super) fn layer_moments_mut(&mut self) -> Vec<LayerMoments<'_, T>> {
+        self.kernel_moments
+            .iter_mut()
+            .zip(self.bias_moments.iter_mut())
+            .map(|((m_k, v_k), (m_b, v_b))| LayerMoments {
+                kernel: (m_k.view_mut(), v_k.view_mut()),
+                bias: (m_b.view_mut(), v_b.view_mut()),
+            })
+            .collect()
+    }
+
+    /// Applies one update to every parameter of `network` from `gradients`.
+    pub fn step(&mut self, network: &mut Network<T>, gradients: &Gradients<T>) {
+        let coefficients = self.begin_step();
 
         let moments = self.kernel_moments.iter_mut().zip(self.bias_moments.iter_mut());
         for (((layer, (m_k, v_k)), (m_b, v_b)), (g_k, g_b)) in network
@@ -105,7 +122,15 @@ impl<T: Float> Adam<T> {
     }
 }
 
-struct Coefficients<T> {
+/// First and second moments of one layer's kernel and bias.
+pub(super) struct LayerMoments<'a, T> {
+    pub kernel: (ArrayViewMut2<'a, T>, ArrayViewMut2<'a, T>),
+    pub bias: (ArrayViewMut1<'a, T>, ArrayViewMut1<'a, T>),
+}
+
+/// Per-step constants of the update: α is the bias-corrected step size.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Coefficients<T> {
     one_minus_beta_1: T,
     one_minus_beta_2: T,
     alpha: T,
@@ -118,7 +143,7 @@ const CHUNK: usize = 8192;
 
 /// Updates moments and weights in one pass over the four arrays, in parallel chunks
 /// when there are many weights.
-fn update<T: Float>(
+pub(super) fn update<T: Float>(
     weights: &mut [T],
     gradients: &[T],
     first_moments: &mut [T],
@@ -139,6 +164,49 @@ fn update<T: Float>(
         .zip(first_moments.par_chunks_mut(CHUNK))
         .zip(second_moments.par_chunks_mut(CHUNK))
         .for_each(|(((w, g), m), v)| update_chunk(w, g, m, v, c));
+}
+
+/// Updates a block of a kernel (or any 2-D parameter) row by row, on the calling
+/// thread. Each view must have the same shape and contiguous rows.
+pub(super) fn update_block<T: Float>(
+    mut weights: ArrayViewMut2<T>,
+    gradients: ArrayView2<T>,
+    mut first_moments: ArrayViewMut2<T>,
+    mut second_moments: ArrayViewMut2<T>,
+    c: &Coefficients<T>,
+) {
+    assert_eq!(weights.dim(), gradients.dim());
+    assert_eq!(weights.dim(), first_moments.dim());
+    assert_eq!(weights.dim(), second_moments.dim());
+    let rows = weights
+        .rows_mut()
+        .into_iter()
+        .zip(gradients.rows())
+        .zip(first_moments.rows_mut())
+        .zip(second_moments.rows_mut());
+    for (((mut w, g), mut m), mut v) in rows {
+        update_chunk(
+            w.as_slice_mut().expect("parameter rows are contiguous"),
+            g.as_slice().expect("gradient rows are contiguous"),
+            m.as_slice_mut().expect("moment rows are contiguous"),
+            v.as_slice_mut().expect("moment rows are contiguous"),
+            c,
+        );
+    }
+}
+
+/// Updates a slice of a bias vector on the calling thread.
+pub(super) fn update_slice<T: Float>(
+    weights: &mut [T],
+    gradients: &[T],
+    first_moments: &mut [T],
+    second_moments: &mut [T],
+    c: &Coefficients<T>,
+) {
+    assert_eq!(gradients.len(), weights.len());
+    assert_eq!(first_moments.len(), weights.len());
+    assert_eq!(second_moments.len(), weights.len());
+    update_chunk(weights, gradients, first_moments, second_moments, c);
 }
 
 /// Runs [`update_loop`] compiled for AVX2 when the processor has it. The loop has no

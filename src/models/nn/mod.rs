@@ -11,6 +11,7 @@ mod adam;
 mod matmul;
 mod network;
 mod params;
+mod step;
 mod train;
 
 use ndarray::{Array2, ArrayView2, Axis};

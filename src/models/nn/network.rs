@@ -138,6 +138,27 @@ impl Activation {
         }
     }
 
+    /// Replaces each value z of every row of `block` with f(z + bias).
+    pub(super) fn apply_rows_with_bias<T: Float>(self, mut block: ArrayViewMut2<T>, bias: &[T]) {
+        for mut row in block.rows_mut() {
+            self.apply_with_bias(row.as_slice_mut().expect("workspace rows are contiguous"), bias);
+        }
+    }
+
+    /// Multiplies every delta in `deltas` by f'(z), computed from the matching layer
+    /// output a = f(z) in `outputs`.
+    pub(super) fn scale_rows_by_derivative<T: Float>(
+        self,
+        mut deltas: ArrayViewMut2<T>,
+        outputs: ArrayView2<T>,
+    ) {
+        for (mut d_row, a_row) in deltas.rows_mut().into_iter().zip(outputs.rows()) {
+            let d_row = d_row.as_slice_mut().expect("workspace rows are contiguous");
+            let a_row = a_row.as_slice().expect("workspace rows are contiguous");
+            self.scale_by_derivative(d_row, a_row);
+        }
+    }
+
     /// Multiplies each delta by f'(z), computed from the layer output a = f(z).
     fn scale_by_derivative<T: Float>(self, deltas: &mut [T], outputs: &[T]) {
         fn run<T: Float>(deltas: &mut [T], outputs: &[T], derivative: impl Fn(T) -> T) {
@@ -161,7 +182,7 @@ impl Activation {
 
     /// Writes the output layer's deltas `scale · (a − y) · f'(a)` for one row and
     /// returns the row's sum of squared errors.
-    fn output_deltas<T: Float>(
+    pub(super) fn output_deltas<T: Float>(
         self,
         scale: T,
         outputs: &[T],
@@ -395,13 +416,13 @@ impl<T: Float> Gradients<T> {
 /// rows of every buffer.
 #[derive(Debug, Clone)]
 pub struct Workspace<T> {
-    capacity: usize,
+    pub(super) capacity: usize,
     /// `activations[0]` is the input batch and `activations[l + 1]` the output of layer l.
-    activations: Vec<Array2<T>>,
+    pub(super) activations: Vec<Array2<T>>,
     /// Loss derivative with respect to each layer's pre-activation (empty when the
     /// workspace only runs forward passes).
-    deltas: Vec<Array2<T>>,
-    targets: Array2<T>,
+    pub(super) deltas: Vec<Array2<T>>,
+    pub(super) targets: Array2<T>,
 }
 
 impl<T: Float> Workspace<T> {
@@ -447,19 +468,21 @@ impl<T: Float> Workspace<T> {
     pub fn forward(&mut self, network: &Network<T>, rows: usize) {
         assert!(rows <= self.capacity, "batch of {rows} rows exceeds workspace capacity");
         for (index, layer) in network.layers.iter().enumerate() {
-            let (before, after) = self.activations.split_at_mut(index + 1);
-            let inputs = before[index].slice(s![..rows, ..]);
-            let outputs = after[0].slice_mut(s![..rows, ..]);
-            let work = rows * layer.n_inputs() * layer.n_units();
-            for_column_blocks(outputs, work, |columns, mut block| {
-                matmul(block.view_mut(), inputs, layer.kernel.slice(s![.., columns.clone()]));
-                let bias = layer.bias.as_slice().expect("bias is contiguous");
-                for mut row in block.rows_mut() {
-                    let row = row.as_slice_mut().expect("workspace rows are contiguous");
-                    layer.activation.apply_with_bias(row, &bias[columns.clone()]);
-                }
-            });
+            self.forward_layer(layer, index, rows);
         }
+    }
+
+    /// Computes the outputs of layer `index` from its inputs, for the first `rows` rows.
+    pub(super) fn forward_layer(&mut self, layer: &Dense<T>, index: usize, rows: usize) {
+        let (before, after) = self.activations.split_at_mut(index + 1);
+        let inputs = before[index].slice(s![..rows, ..]);
+        let outputs = after[0].slice_mut(s![..rows, ..]);
+        let work = rows * layer.n_inputs() * layer.n_units();
+        for_column_blocks(outputs, work, |columns, mut block| {
+            matmul(block.view_mut(), inputs, layer.kernel.slice(s![.., columns.clone()]));
+            let bias = layer.bias.as_slice().expect("bias is contiguous");
+            layer.activation.apply_rows_with_bias(block.view_mut(), &bias[columns]);
+        });
     }
 
     /// Computes the mean squared error of the last forward pass against the first
@@ -532,11 +555,7 @@ impl<T: Float> Workspace<T> {
                 let kernel_rows = layer.kernel.slice(s![columns.clone(), ..]);
                 matmul(block.view_mut(), delta, kernel_rows.t());
                 let outputs = lower_outputs.slice(s![.., columns]);
-                for (mut d_row, a_row) in block.rows_mut().into_iter().zip(outputs.rows()) {
-                    let d_row = d_row.as_slice_mut().expect("workspace rows are contiguous");
-                    let a_row = a_row.as_slice().expect("workspace rows are contiguous");
-                    below.activation.scale_by_derivative(d_row, a_row);
-                }
+                below.activation.scale_rows_by_derivative(block, outputs);
             });
         }
         squared_error

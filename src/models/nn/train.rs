@@ -132,12 +132,10 @@ pub fn train<T: Float>(
             let rows = batch.len();
             gather_rows(x, batch, workspace.input_mut(rows));
             gather_rows(y, batch, workspace.targets_mut(rows));
-            workspace.forward(network, rows);
-            let squared_error = workspace.backward(network, rows, &mut gradients);
+            let squared_error = workspace.train_step(network, rows, &mut adam, &mut gradients);
             if !squared_error.is_finite() {
                 return Err(ModelError::NonFiniteLoss { epoch });
             }
-            adam.step(network, &gradients);
             epoch_squared_error += squared_error;
         }
         history.loss.push(epoch_squared_error / (n_rows * n_outputs) as f64);
