@@ -7,7 +7,7 @@
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
-use super::linalg::solve_spd;
+use super::linalg::{gram, solve_spd};
 use super::scaling::Standardizer;
 use super::{
     check_predict_shape, check_training_shapes, FittedRegressor, ModelError, Regressor,
@@ -113,14 +113,14 @@ pub(crate) fn solve_ridge(
 ) -> Result<Array2<f64>, ModelError> {
     let (n, p) = x.dim();
     if p > n {
-        let mut gram = x.dot(&x.t());
-        gram.diag_mut().mapv_inplace(|d| d + alpha);
-        let dual = solve_spd(gram.view(), y)?;
+        let mut system = gram(x.t());
+        system.diag_mut().mapv_inplace(|d| d + alpha);
+        let dual = solve_spd(system.view(), y)?;
         Ok(x.t().dot(&dual))
     } else {
-        let mut gram = x.t().dot(&x);
-        gram.diag_mut().mapv_inplace(|d| d + alpha);
-        solve_spd(gram.view(), x.t().dot(&y).view())
+        let mut system = gram(x);
+        system.diag_mut().mapv_inplace(|d| d + alpha);
+        solve_spd(system.view(), x.t().dot(&y).view())
     }
 }
 
