@@ -1,7 +1,7 @@
 """Fit scikit-learn's PLSRegression on given predictor and target rows and record its
 test predictions, for tests/fixtures/sklearn_pca_scores.json.
 
-The input JSON holds x_train, y_train and x_test as lists of rows. The output keeps them
+The input JSON contains x_train, y_train and x_test as lists of rows. The output keeps them
 and adds, for each component count, the test predictions, the power-method iterations
 of each component (PLSRegression's n_iter_) and how many components stopped at its
 max_iter=500 with a ConvergenceWarning.

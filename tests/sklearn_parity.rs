@@ -117,7 +117,7 @@ fn pls_matches_scikit_learn() {
 /// power method stops at 500 iterations on the fifth), with y-loadings of about 1e-14,
 /// so the predictions agree all the same.
 #[test]
-fn pls_on_principal_component_scores_matches_scikit_learn() {
+fn pls_on_pca_scores_matches_scikit_learn() {
     let text = std::fs::read_to_string("tests/fixtures/sklearn_pca_scores.json").unwrap();
     let fixture: Value = serde_json::from_str(&text).unwrap();
     let x_train = matrix(&fixture["x_train"]);
@@ -137,8 +137,8 @@ fn pls_on_principal_component_scores_matches_scikit_learn() {
         let want = matrix(&expected["test_predictions"]);
         assert_eq!(predictions.dim(), want.dim());
         for ((i, j), &w) in want.indexed_iter() {
-            let what = format!("{key} prediction row {i} target {j}");
-            assert_close(&what, predictions[[i, j]], w, 1e-6);
+            let label = format!("{key} prediction row {i} target {j}");
+            assert_close(&label, predictions[[i, j]], w, 1e-6);
         }
     }
 }

@@ -54,8 +54,8 @@ impl Standardizer {
     }
 }
 
-/// Size from which elementwise passes are split across threads; below it the cost of
-/// waking a thread exceeds that of the pass.
+/// Element count from which the transform runs on several threads. The value is an
+/// estimate of where waking a thread starts to save more time than it costs.
 const PARALLEL_ELEMENTS: usize = 1 << 16;
 
 /// Returns the variance of each column with `ddof` delta degrees of freedom.

@@ -58,8 +58,8 @@ struct FittedPls {
 }
 
 /// Caps the number of components at what `n_rows` training rows and `n_predictors`
-/// columns support: centering leaves rank at most rows − 1, and NIPALS deflation past
-/// that rank divides by zero and yields NaN predictions.
+/// columns support: centering leaves rank at most rows − 1, and components past the rank
+/// could only fit rounding noise.
 pub fn max_components(n_rows: usize, n_predictors: usize) -> usize {
     n_rows.saturating_sub(1).min(n_predictors)
 }
@@ -89,6 +89,7 @@ impl Regressor for Pls {
                 x.nrows()
             )));
         }
+
         let n_components = self.params.n_components.min(cap);
         if n_components < self.params.n_components {
             log::warn!(
@@ -98,6 +99,7 @@ impl Regressor for Pls {
                 x.ncols()
             );
         }
+
         let fit = nipals::fit(x, y, n_components, self.params.scale)?;
         if let Some(reason) = &fit.stopped {
             log::warn!(
@@ -108,10 +110,12 @@ impl Regressor for Pls {
         let unconverged: Vec<usize> = fit.unconverged.iter().map(|k| k + 1).collect();
         if !unconverged.is_empty() {
             log::warn!(
-                "pls: the power method did not converge in {} iterations for component(s) {unconverged:?}",
+                "pls: the power method did not converge in {} iterations for component(s) \
+                 {unconverged:?}",
                 nipals::MAX_ITERATIONS
             );
         }
+
         let standardized = fit.standardized_coefficients(fit.n_components());
         let ratio = &fit.y_scaler.scale.view().insert_axis(Axis(0))
             / &fit.x_scaler.scale.view().insert_axis(Axis(1));

@@ -29,7 +29,7 @@ pub(crate) struct NipalsFit {
     pub y_loadings: Array2<f64>,
     /// Components (0-based) whose power method stopped at `MAX_ITERATIONS`.
     pub unconverged: Vec<usize>,
-    /// Why fewer components than requested were extracted, if they were.
+    /// Reason fewer components than requested were extracted, if any were missing.
     pub stopped: Option<String>,
 }
 
@@ -146,8 +146,8 @@ struct PowerResult {
 }
 
 /// Returns the first left singular vector of XₖᵀYₖ by the power method, started from the
-/// first target column whose covariance with the predictor residual stands out from
-/// rounding noise, or `None` when no column's does.
+/// first target column whose covariance with the predictor residual exceeds rounding
+/// noise, or `None` when no column's does.
 ///
 /// The covariance Xₖᵀu counts as noise when its norm is at most n·ε·‖X₀‖·‖u‖, with X₀
 /// the standardized predictors (Frobenius norm `x_norm`); n·ε bounds the relative
