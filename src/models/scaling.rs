@@ -1,6 +1,6 @@
 //! Column standardization fitted on training rows.
 
-use ndarray::{Array1, Array2, ArrayView2, Axis, Zip};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut2, Axis, Zip};
 
 /// Centers columns by their mean and divides them by their standard deviation.
 ///
@@ -47,6 +47,15 @@ impl Standardizer {
         } else {
             zip.map_collect(|&v, &m, &s| (v - m) / s)
         }
+    }
+
+    /// Writes (x − mean) / scale into `out`, which has the shape of `x`.
+    pub fn transform_into(&self, x: ArrayView2<f64>, out: ArrayViewMut2<f64>) {
+        Zip::from(out).and(&x).and_broadcast(&self.mean).and_broadcast(&self.scale).for_each(
+            |out, &v, &m, &s| {
+                *out = (v - m) / s;
+            },
+        );
     }
 
     pub fn inverse_transform(&self, z: ArrayView2<f64>) -> Array2<f64> {
