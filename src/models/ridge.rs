@@ -57,11 +57,12 @@ pub(crate) struct LinearModel {
 impl LinearModel {
     /// Maps coefficients fitted on standardized predictors back to raw units.
     pub fn from_standardized(
-        coef: Array2<f64>,
+        mut coef: Array2<f64>,
         scaler: &Standardizer,
         y_mean: &Array1<f64>,
     ) -> Self {
-        let coef = &coef / &scaler.scale.view().insert_axis(Axis(1));
+        // In place, because a second p × targets array costs page faults on wide data.
+        coef /= &scaler.scale.view().insert_axis(Axis(1));
         let intercept = y_mean - &scaler.mean.dot(&coef);
         LinearModel { coef, intercept }
     }

@@ -3,7 +3,7 @@
 
 pub(crate) mod nipals;
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, Zip};
 
 use super::{
     check_predict_shape, check_training_shapes, FittedRegressor, ModelError, Regressor,
@@ -116,11 +116,15 @@ impl Regressor for Pls {
             );
         }
 
-        let standardized = fit.standardized_coefficients(fit.n_components());
-        let ratio = &fit.y_scaler.scale.view().insert_axis(Axis(0))
-            / &fit.x_scaler.scale.view().insert_axis(Axis(1));
+        // Back to raw units: B[i, j] = B_standardized[i, j] · σ_y[j] / σ_x[i].
+        let mut coef = fit.standardized_coefficients(fit.n_components());
+        for (mut row, &x_scale) in coef.rows_mut().into_iter().zip(&fit.x_scaler.scale) {
+            Zip::from(&mut row).and(&fit.y_scaler.scale).for_each(|b, &y_scale| {
+                *b = *b * y_scale / x_scale;
+            });
+        }
         Ok(Box::new(FittedPls {
-            coef: standardized * ratio,
+            coef,
             x_mean: fit.x_scaler.mean,
             y_mean: fit.y_scaler.mean,
             n_components: fit.rotations.ncols(),
@@ -160,6 +164,7 @@ impl FittedRegressor for FittedPls {
 mod tests {
     use super::*;
     use crate::models::ridge::{Ridge, RidgeParams};
+    use ndarray::Axis;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
