@@ -5,7 +5,7 @@
 //! fitted model cannot be refitted by accident. The runner uses only these traits.
 
 pub mod elastic_net;
-mod linalg;
+pub(crate) mod linalg;
 pub mod mean;
 pub mod nn;
 pub mod pls;

@@ -8,15 +8,12 @@
 //! components is therefore ȳ + Σ_{j<k} t_j·(q_j ∘ σ_y) with scores t = ((x − x̄)/σ_x)·R.
 //! A unit test checks this against separate fits.
 
-use linfa::traits::Fit;
-use linfa::Dataset;
-use linfa_pls::PlsRegression;
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
 use super::folds::{k_fold, Fold};
 use super::format_value;
-use crate::models::pls::{max_components, Pls, PlsParams};
+use crate::models::pls::{max_components, nipals, Pls, PlsParams};
 use crate::models::{check_training_shapes, FittedRegressor, ModelError, Regressor, SettingsError};
 
 const MODEL: &str = "pls-cv";
@@ -172,7 +169,9 @@ impl PlsCv {
 
 /// Fits PLS with `cap` components on the training rows and returns, for 1 to `cap`
 /// components (rows) and each target (columns), the sum of squared validation errors.
-/// A count whose predictions are not finite gets an infinite error.
+/// A count whose predictions are not finite gets an infinite error. When the fit stops
+/// early because a residual ran out, larger counts repeat the last count's errors, as
+/// a separate fit with that many components would stop at the same point.
 fn squared_errors_by_components(
     x_train: ArrayView2<f64>,
     y_train: ArrayView2<f64>,
@@ -181,22 +180,17 @@ fn squared_errors_by_components(
     cap: usize,
     scale: bool,
 ) -> Result<Array2<f64>, ModelError> {
-    let dataset = Dataset::new(x_train.to_owned(), y_train.to_owned());
-    let model = PlsRegression::params(cap)
-        .scale(scale)
-        .fit(&dataset)
-        .map_err(|e| ModelError::Numerical(format!("linfa-pls failed: {e}")))?;
-    let (x_mean, x_std) = column_statistics(x_train, scale);
-    let (y_mean, y_std) = column_statistics(y_train, scale);
-    let (rotations, _) = model.rotations();
-    let (_, y_loadings) = model.loadings();
-    let scores = ((&x_val - &x_mean) / &x_std).dot(rotations);
+    let fit = nipals::fit(x_train, y_train, cap, scale)?;
+    let scores = fit.x_scaler.transform(x_val).dot(&fit.rotations);
 
-    let mut prediction = Array2::zeros(y_val.dim()) + &y_mean;
+    let mut prediction = Array2::zeros(y_val.dim()) + &fit.y_scaler.mean;
     let mut errors = Array2::zeros((cap, y_val.ncols()));
     for k in 0..cap {
-        let step = &y_loadings.column(k) * &y_std;
-        prediction += &scores.column(k).insert_axis(Axis(1)).dot(&step.insert_axis(Axis(0)));
+        if k < fit.n_components() {
+            let step = &fit.y_loadings.column(k) * &fit.y_scaler.scale;
+            let score = scores.column(k).insert_axis(Axis(1));
+            prediction += &score.dot(&step.insert_axis(Axis(0)));
+        }
         for (t, (predicted, actual)) in
             prediction.columns().into_iter().zip(y_val.columns()).enumerate()
         {
@@ -221,18 +215,6 @@ fn standard_error(per_fold: &[Array2<f64>], folds: &[Fold], k: usize) -> f64 {
     let mean = values.iter().sum::<f64>() / count;
     let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (count - 1.0);
     (variance / count).sqrt()
-}
-
-/// Returns the column means and the scale linfa-pls 0.8 divides by: the sample standard
-/// deviation (ddof 1) with 0 replaced by 1, or 1 without scaling.
-fn column_statistics(a: ArrayView2<f64>, scale: bool) -> (Array1<f64>, Array1<f64>) {
-    let mean = a.mean_axis(Axis(0)).expect("checked: at least 2 rows");
-    let std = if scale {
-        a.std_axis(Axis(0), 1.0).mapv(|s| if s == 0.0 { 1.0 } else { s })
-    } else {
-        Array1::ones(a.ncols())
-    };
-    (mean, std)
 }
 
 /// PLS refitted with the component count chosen by inner cross-validation.
