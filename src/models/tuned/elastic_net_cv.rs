@@ -451,6 +451,24 @@ mod tests {
     }
 
     #[test]
+    fn results_do_not_depend_on_thread_count() {
+        let (x, y) = sparse_problem(40, 30, 5, 0.2, 8);
+        let y = ndarray::concatenate![Axis(1), y, y.mapv(|v| v * v)];
+        for warm_start in [false, true] {
+            let params = ElasticNetCvParams { warm_start, ..Default::default() };
+            let fit_on = |threads: usize| {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+                pool.install(|| fit(&x, &y, params.clone()))
+            };
+            let one = fit_on(1);
+            let two = fit_on(2);
+            assert_eq!(one.cv_mse(), two.cv_mse(), "warm_start {warm_start}");
+            assert_eq!(one.best, two.best, "warm_start {warm_start}");
+            assert_eq!(one.model().coef(), two.model().coef(), "warm_start {warm_start}");
+        }
+    }
+
+    #[test]
     fn invalid_settings_are_rejected() {
         let check = |params: ElasticNetCvParams| ElasticNetCv::new(params).unwrap_err();
         let err = check(ElasticNetCvParams { l1_ratios: vec![0.5, 0.0], ..Default::default() });
