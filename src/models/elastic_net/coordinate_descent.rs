@@ -10,6 +10,8 @@
 //!
 //! 1. An outer check. The exact residual r = y − Xw and gradient z = Xᵀr give the duality
 //!    gap over all predictors, and the fit stops once it is at most `tolerance`·‖y‖².
+//!    While fewer coefficients than rows are nonzero, z comes from the Gram matrix as
+//!    Xᵀy − XᵀXw, which costs less than Xᵀr.
 //! 2. A working set: the nonzero coefficients, plus the zero ones whose |z_j| comes closest
 //!    to exceeding λ₁ (the bound that keeps w_j = 0 optimal). The set contains at least
 //!    twice the nonzero count and never shrinks between outer checks. Without an L1 penalty
@@ -108,8 +110,9 @@ fn fit_targets_with(
             || Workspace::new(design.n_rows, design.n_predictors),
             |workspace, j| {
                 let newton = NewtonSchedule::new();
-                TargetSolver { design, penalty, rule, ws: workspace, newton }
-                    .solve(y.column(j), None)
+                let mut solver = TargetSolver { design, penalty, rule, ws: workspace, newton };
+                solver.load_target(y.column(j));
+                solver.solve(Start::Zero)
             },
         )
         .collect()
@@ -137,16 +140,20 @@ pub(super) fn fit_path(
             || Workspace::new(design.n_rows, design.n_predictors),
             |workspace, j| {
                 let mut fits: Vec<TargetFit> = Vec::with_capacity(path.len());
-                for &penalty in path {
+                for (step, &penalty) in path.iter().enumerate() {
+                    // The workspace still contains the previous fit's coefficients, residual
+                    // and gradient, because this thread fits the target's path in order.
                     let initial = match start {
-                        PathStart::Warm => fits.last().map(|fit| fit.coef.as_slice()),
-                        PathStart::Cold => None,
+                        PathStart::Warm if step > 0 => Start::Previous,
+                        _ => Start::Zero,
                     };
                     let newton = NewtonSchedule::new();
-                    let solver =
+                    let mut solver =
                         TargetSolver { design, penalty, rule, ws: &mut *workspace, newton };
-                    let fit = solver.solve(y.column(j), initial);
-                    fits.push(fit);
+                    if step == 0 {
+                        solver.load_target(y.column(j));
+                    }
+                    fits.push(solver.solve(initial));
                 }
                 fits
             },
@@ -230,6 +237,8 @@ impl Design {
 /// Buffers reused across the targets that one thread fits.
 struct Workspace {
     y: Vec<f64>,
+    /// ‖y‖².
+    yy: f64,
     /// Coefficients over all predictors.
     w: Vec<f64>,
     residual: Vec<f64>,
@@ -253,9 +262,15 @@ struct Workspace {
     trial_gw: Vec<f64>,
     support: Vec<usize>,
     system: Vec<f64>,
+    /// The kind of factor in `system` and the support it was computed for, valid within
+    /// one Newton step.
+    factor: Option<SupportFactor>,
+    factor_support: Vec<usize>,
     rhs: Vec<f64>,
     /// Right-hand side and solution of the n × n system of a wide support.
     dual: Vec<f64>,
+    /// Row-major n × m values of a wide support's columns.
+    support_rows: Vec<f64>,
     /// Residual and correction of the iterative refinement of a wide support's solve.
     correction: Vec<f64>,
     /// Buffers for making a lasso support's columns linearly independent.
@@ -266,6 +281,7 @@ impl Workspace {
     fn new(n_rows: usize, n_predictors: usize) -> Self {
         Workspace {
             y: vec![0.0; n_rows],
+            yy: 0.0,
             w: vec![0.0; n_predictors],
             residual: vec![0.0; n_rows],
             gradient: vec![0.0; n_predictors],
@@ -280,8 +296,11 @@ impl Workspace {
             trial_gw: Vec::new(),
             support: Vec::new(),
             system: Vec::new(),
+            factor: None,
+            factor_support: Vec::new(),
             rhs: Vec::new(),
             dual: Vec::new(),
+            support_rows: Vec::new(),
             correction: Vec::new(),
             independent_support: IndependentSupport::default(),
         }
@@ -353,6 +372,15 @@ impl NewtonSchedule {
     }
 }
 
+/// Starting point of [`TargetSolver::solve`].
+#[derive(Debug, Clone, Copy)]
+enum Start {
+    /// From zero coefficients.
+    Zero,
+    /// From the workspace's coefficients, left by the previous fit of the same target.
+    Previous,
+}
+
 /// Result of an inner solve.
 struct InnerOutcome {
     sweeps: u32,
@@ -361,27 +389,40 @@ struct InnerOutcome {
 }
 
 impl TargetSolver<'_> {
-    /// Fits one target, starting from the coefficients `start` when given and from zero
-    /// otherwise.
-    fn solve(mut self, y: ArrayView1<f64>, start: Option<&[f64]>) -> TargetFit {
+    /// Copies the target `y` into the workspace with its products Xᵀy and ‖y‖², which every
+    /// later [`TargetSolver::solve`] on this workspace uses until the next call.
+    fn load_target(&mut self, y: ArrayView1<f64>) {
         let design = self.design;
-        for (dst, src) in self.ws.y.iter_mut().zip(y.iter()) {
+        let ws = &mut *self.ws;
+        for (dst, src) in ws.y.iter_mut().zip(y.iter()) {
             *dst = *src;
         }
-        match start {
-            Some(coef) => self.ws.w.copy_from_slice(coef),
-            None => self.ws.w.fill(0.0),
-        }
-        let yy = dot(&self.ws.y, &self.ws.y);
-        let gap_tolerance = self.rule.tolerance * yy;
+        ws.yy = dot(&ws.y, &ws.y);
         for j in 0..design.n_predictors {
-            self.ws.xty[j] = dot(design.column(j), &self.ws.y);
+            ws.xty[j] = dot(design.column(j), &ws.y);
         }
+    }
+
+    /// Fits the target of the last [`TargetSolver::load_target`] from `start`.
+    fn solve(mut self, start: Start) -> TargetFit {
+        let yy = self.ws.yy;
+        let gap_tolerance = self.rule.tolerance * yy;
+        // From zero the residual is y and the gradient Xᵀy, exactly as the outer check
+        // would compute them. From the previous fit they are those of its last check.
+        let mut gap = match start {
+            Start::Zero => {
+                let ws = &mut *self.ws;
+                ws.w.fill(0.0);
+                ws.residual.copy_from_slice(&ws.y);
+                ws.gradient.copy_from_slice(&ws.xty);
+                self.current_gap()
+            }
+            Start::Previous => self.current_gap(),
+        };
 
         let mut sweeps = 0u32;
         let mut set_size = 0usize;
         loop {
-            let gap = self.outer_gap();
             if gap <= gap_tolerance || sweeps >= self.rule.max_iterations {
                 return self.finish(gap, gap_tolerance, sweeps);
             }
@@ -396,6 +437,7 @@ impl TargetSolver<'_> {
             if !outcome.changed {
                 return self.finish(gap, gap_tolerance, sweeps);
             }
+            gap = self.outer_gap();
         }
     }
 
@@ -403,19 +445,43 @@ impl TargetSolver<'_> {
         TargetFit { coef: self.ws.w.clone(), duality_gap: gap, gap_tolerance, n_iterations: sweeps }
     }
 
-    /// Recomputes the residual and the gradient Xᵀr from scratch and returns the exact gap.
+    /// Recomputes the residual and the gradient Xᵀr from scratch and returns the gap.
     fn outer_gap(&mut self) -> f64 {
         let design = self.design;
         let ws = &mut *self.ws;
+        let p = design.n_predictors;
         ws.residual.copy_from_slice(&ws.y);
+        let mut n_nonzero = 0;
         for (j, &wj) in ws.w.iter().enumerate() {
             if wj != 0.0 {
                 axpy(-wj, design.column(j), &mut ws.residual);
+                n_nonzero += 1;
             }
         }
-        for j in 0..design.n_predictors {
-            ws.gradient[j] = dot(design.column(j), &ws.residual);
+        match &design.gram {
+            // Xᵀr = Xᵀy − Σ_k w_k·(XᵀX)_k costs p operations per nonzero coefficient, which
+            // for a support narrower than the row count is less than the n·p of Xᵀr itself.
+            Some(gram) if n_nonzero < design.n_rows => {
+                ws.gradient.copy_from_slice(&ws.xty);
+                for (k, &wk) in ws.w.iter().enumerate() {
+                    if wk != 0.0 {
+                        axpy(-wk, &gram[k * p..(k + 1) * p], &mut ws.gradient);
+                    }
+                }
+            }
+            _ => {
+                for j in 0..p {
+                    ws.gradient[j] = dot(design.column(j), &ws.residual);
+                }
+            }
         }
+        self.current_gap()
+    }
+
+    /// Returns the exact gap at the coefficients, from the residual and gradient of the
+    /// workspace, which must belong to them.
+    fn current_gap(&self) -> f64 {
+        let ws = &*self.ws;
         let norm = dual_norm(self.penalty, ws.gradient.iter().copied().zip(ws.w.iter().copied()));
         duality_gap(
             self.penalty,
@@ -588,6 +654,7 @@ impl TargetSolver<'_> {
         let l1 = self.penalty.l1;
         self.ws.trial_w.clear();
         self.ws.trial_w.extend_from_slice(&self.ws.set_w);
+        self.ws.factor = None;
         if l1 > 0.0 && self.penalty.l2 == 0.0 {
             // The supports that the cut-back below leaves are subsets of this one, so their
             // columns stay independent.
@@ -670,37 +737,31 @@ impl TargetSolver<'_> {
     /// factorized for any m, because a lasso support reaches this solve only after
     /// [`IndependentSupport::reduce`], so m ≤ rank(X) ≤ n unless rounding leaves a dependent
     /// column in it.
+    ///
+    /// A factor from an earlier call in the same Newton step is reused when the support only
+    /// lost predictors since, which is how the step's re-solves after a sign change shrink
+    /// it. Dropping a predictor updates the factor in O(n²) or O(m²) operations, instead of
+    /// the O(n²m) or O(m³) of a new factorization.
     fn solve_support_system(&mut self) -> bool {
+        if !self.update_support_factor() {
+            self.ws.factor = None;
+            if !self.factor_support_system() {
+                return false;
+            }
+        }
         let design = self.design;
         let ws = &mut *self.ws;
-        let l2 = self.penalty.l2;
-        let (m, n, k) = (ws.support.len(), design.n_rows, ws.set.len());
-        if m < n || l2 == 0.0 {
-            ws.system.clear();
-            for &a in &ws.support {
-                ws.system.extend(ws.support.iter().map(|&b| ws.gram[a * k + b]));
+        let (m, k) = (ws.support.len(), ws.set.len());
+        match ws.factor {
+            Some(SupportFactor::Narrow) => {
+                cholesky_substitute(&ws.system, m, &mut ws.rhs);
+                return true;
             }
-            for d in 0..m {
-                ws.system[d * m + d] += l2;
-            }
-            return cholesky_solve(&mut ws.system, m, &mut ws.rhs);
-        }
-        // K = X_S·X_Sᵀ + λ₂I, accumulated one support column at a time.
-        ws.system.clear();
-        ws.system.resize(n * n, 0.0);
-        for &i in &ws.support {
-            let column = design.column(ws.set[i]);
-            for (a, &xa) in column.iter().enumerate() {
-                axpy(xa, column, &mut ws.system[a * n..(a + 1) * n]);
-            }
-        }
-        for d in 0..n {
-            ws.system[d * n + d] += l2;
-        }
-        if !cholesky_factor(&mut ws.system, n) {
-            return false;
+            Some(SupportFactor::Wide) => {}
+            None => unreachable!("factor_support_system sets the factor"),
         }
 
+        let l2 = self.penalty.l2;
         let wide =
             WideSystem { design, set: &ws.set, support: &ws.support, factor: &ws.system, l2 };
         ws.correction.clear();
@@ -711,7 +772,8 @@ impl TargetSolver<'_> {
         // small λ₂ the residual of the m × m system can be large enough to stall the fit.
         // One step of iterative refinement, with the residual taken from the Gram block,
         // multiplies it by about ε·‖G‖/λ₂. That reaches the rounding level of a direct
-        // solve unless λ₂ comes within a few orders of magnitude of ε·‖G‖.
+        // solve unless λ₂ comes within a few orders of magnitude of ε·‖G‖. It also removes
+        // most of the rounding error that updates of the factor add.
         for (s, &a) in ws.support.iter().enumerate() {
             let row = &ws.gram[a * k..(a + 1) * k];
             let product: f64 = ws.support.iter().zip(&ws.rhs).map(|(&b, u)| row[b] * u).sum();
@@ -723,6 +785,108 @@ impl TargetSolver<'_> {
         }
         true
     }
+
+    /// Factorizes the system of the current support from scratch, and records it as the
+    /// factor of that support.
+    fn factor_support_system(&mut self) -> bool {
+        let design = self.design;
+        let ws = &mut *self.ws;
+        let l2 = self.penalty.l2;
+        let (m, n, k) = (ws.support.len(), design.n_rows, ws.set.len());
+        ws.factor_support.clear();
+        ws.factor_support.extend_from_slice(&ws.support);
+        if m < n || l2 == 0.0 {
+            ws.system.clear();
+            for &a in &ws.support {
+                ws.system.extend(ws.support.iter().map(|&b| ws.gram[a * k + b]));
+            }
+            for d in 0..m {
+                ws.system[d * m + d] += l2;
+            }
+            if !cholesky_factor(&mut ws.system, m) {
+                return false;
+            }
+            ws.factor = Some(SupportFactor::Narrow);
+            return true;
+        }
+        // K = X_S·X_Sᵀ + λ₂I. The factorization reads only the lower triangle, so only it
+        // is computed, each entry one dot product of two rows of X_S, gathered row-major so
+        // that the products run over contiguous values.
+        ws.support_rows.clear();
+        ws.support_rows.resize(n * m, 0.0);
+        for (s, &i) in ws.support.iter().enumerate() {
+            for (a, &value) in design.column(ws.set[i]).iter().enumerate() {
+                ws.support_rows[a * m + s] = value;
+            }
+        }
+        ws.system.clear();
+        ws.system.resize(n * n, 0.0);
+        for a in 0..n {
+            let row_a = &ws.support_rows[a * m..(a + 1) * m];
+            for b in 0..=a {
+                ws.system[a * n + b] = dot(row_a, &ws.support_rows[b * m..(b + 1) * m]);
+            }
+            ws.system[a * n + a] += l2;
+        }
+        if !cholesky_factor(&mut ws.system, n) {
+            return false;
+        }
+        ws.factor = Some(SupportFactor::Wide);
+        true
+    }
+
+    /// Brings the factor of an earlier support up to date with the current support, when
+    /// the current one is that support with some predictors removed. Returns false when
+    /// there is no such factor or an update fails, so that the caller factorizes anew.
+    fn update_support_factor(&mut self) -> bool {
+        let design = self.design;
+        let ws = &mut *self.ws;
+        let Some(kind) = ws.factor else { return false };
+        if ws.support.len() >= ws.factor_support.len() {
+            return ws.support == ws.factor_support;
+        }
+        // Both lists increase, so one merge finds the removed predictors.
+        let mut kept = 0;
+        let mut position = 0;
+        while position < ws.factor_support.len() {
+            let i = ws.factor_support[position];
+            if kept < ws.support.len() && ws.support[kept] == i {
+                kept += 1;
+                position += 1;
+                continue;
+            }
+            let updated = match kind {
+                SupportFactor::Narrow => {
+                    cholesky_delete(
+                        &mut ws.system,
+                        ws.factor_support.len(),
+                        position,
+                        &mut ws.dual,
+                    );
+                    true
+                }
+                SupportFactor::Wide => {
+                    ws.dual.clear();
+                    ws.dual.extend_from_slice(design.column(ws.set[i]));
+                    cholesky_downdate(&mut ws.system, design.n_rows, &mut ws.dual)
+                }
+            };
+            ws.factor_support.remove(position);
+            if !updated {
+                return false;
+            }
+        }
+        kept == ws.support.len()
+    }
+}
+
+/// System whose Cholesky factor the workspace's `system` buffer contains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SupportFactor {
+    /// The m × m matrix G_SS + λ₂I.
+    Narrow,
+    /// The n × n matrix X_S·X_Sᵀ + λ₂I of a wide support.
+    Wide,
 }
 
 /// The m × m system (G_SS + λ₂I)·u = b of a support wider than the row count, solved
@@ -799,6 +963,7 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
 /// Cholesky factorization. `a` is overwritten by the factor and `b` by the solution.
 /// Returns false, leaving `a` partly overwritten and `b` unchanged, when a pivot is not
 /// positive.
+#[cfg(test)]
 fn cholesky_solve(a: &mut [f64], m: usize, b: &mut [f64]) -> bool {
     if !cholesky_factor(a, m) {
         return false;
@@ -841,6 +1006,61 @@ fn cholesky_substitute(a: &[f64], m: usize, b: &mut [f64]) {
         }
         b[i] = value / a[i * m + i];
     }
+}
+
+/// Removes row and column `index` from the row-major m × m Cholesky factor in `a`, which
+/// afterwards contains the (m − 1) × (m − 1) factor of the matrix without them, row-major
+/// with stride m − 1. `buffer` is scratch space.
+///
+/// The rows below `index` lose their entry in that column, so their trailing block L₃₃
+/// becomes the factor of L₃₃L₃₃ᵀ + l·lᵀ, with l the removed column below the diagonal.
+/// Givens rotations fold l in, which is a stable rank-one update.
+fn cholesky_delete(a: &mut [f64], m: usize, index: usize, buffer: &mut Vec<f64>) {
+    buffer.clear();
+    buffer.extend((index + 1..m).map(|r| a[r * m + index]));
+    for (offset, j) in (index + 1..m).enumerate() {
+        let diagonal = a[j * m + j];
+        let radius = diagonal.hypot(buffer[offset]);
+        let (c, s) = (radius / diagonal, buffer[offset] / diagonal);
+        a[j * m + j] = radius;
+        for (later, r) in (j + 1..m).enumerate() {
+            let slot = offset + 1 + later;
+            let value = (a[r * m + j] + s * buffer[slot]) / c;
+            buffer[slot] = c * buffer[slot] - s * value;
+            a[r * m + j] = value;
+        }
+    }
+    // Compact the lower triangle to stride m − 1. Every entry moves to an earlier position,
+    // so copying in increasing order never overwrites an entry that is still to be read.
+    let stride = m - 1;
+    for (row, r) in (0..m).filter(|&r| r != index).enumerate() {
+        for (column, c) in (0..=r).filter(|&c| c != index).enumerate() {
+            a[row * stride + column] = a[r * m + c];
+        }
+    }
+}
+
+/// Replaces the row-major n × n Cholesky factor L in `a` of a matrix A by the factor of
+/// A − x·xᵀ, with `x` overwritten. Returns false, leaving `a` partly overwritten, when the
+/// result is not numerically positive definite.
+fn cholesky_downdate(a: &mut [f64], n: usize, x: &mut [f64]) -> bool {
+    for j in 0..n {
+        let diagonal = a[j * n + j];
+        let squared = (diagonal - x[j]) * (diagonal + x[j]);
+        // A pivot that loses nearly all of its size has lost its accuracy too.
+        if squared.is_nan() || squared <= 1e-8 * diagonal * diagonal {
+            return false;
+        }
+        let radius = squared.sqrt();
+        let (c, s) = (radius / diagonal, x[j] / diagonal);
+        a[j * n + j] = radius;
+        for r in j + 1..n {
+            let value = (a[r * n + j] - s * x[r]) / c;
+            x[r] = c * x[r] - s * value;
+            a[r * n + j] = value;
+        }
+    }
+    true
 }
 
 #[cfg(test)]
@@ -962,6 +1182,115 @@ pub(super) mod tests {
             let got = dot(&gram[s * p..(s + 1) * p], u) + penalty.l2 * u[s];
             let residual = (got - want).abs();
             assert!(residual <= 1e-11 * rhs_max, "row {s}: residual {residual:e}");
+        }
+    }
+
+    /// Row-major lower-triangular factor of the m × m matrix `a`, with the upper triangle
+    /// zeroed so that factors compare entry by entry.
+    fn lower_factor(a: &[f64], m: usize) -> Vec<f64> {
+        let mut factor = a.to_vec();
+        assert!(cholesky_factor(&mut factor, m));
+        for i in 0..m {
+            for j in i + 1..m {
+                factor[i * m + j] = 0.0;
+            }
+        }
+        factor
+    }
+
+    fn assert_close(got: &[f64], want: &[f64], relative: f64) {
+        let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        for (i, (g, w)) in got.iter().zip(want).enumerate() {
+            assert!((g - w).abs() <= relative * scale, "entry {i}: {g} vs {w}");
+        }
+    }
+
+    #[test]
+    fn cholesky_delete_matches_new_factor() {
+        let (x, _) = random_problem(31, 12, 7, 1);
+        let gram: Vec<f64> = x.t().dot(&x).iter().copied().collect();
+        let gram = &gram;
+        let mut buffer = Vec::new();
+        for index in [0, 3, 6] {
+            let mut factor = lower_factor(gram, 7);
+            cholesky_delete(&mut factor, 7, index, &mut buffer);
+            let kept: Vec<usize> = (0..7).filter(|&i| i != index).collect();
+            let reduced: Vec<f64> =
+                kept.iter().flat_map(|&a| kept.iter().map(move |&b| gram[a * 7 + b])).collect();
+            let want = lower_factor(&reduced, 6);
+            let got: Vec<f64> =
+                (0..36).map(|e| if e % 6 <= e / 6 { factor[e] } else { 0.0 }).collect();
+            assert_close(&got, &want, 1e-12);
+        }
+    }
+
+    #[test]
+    fn cholesky_downdate_matches_new_factor() {
+        let (x, _) = random_problem(37, 6, 20, 1);
+        let column = x.column(4).to_vec();
+        let mut k = vec![0.0; 36];
+        for j in 0..20 {
+            for a in 0..6 {
+                for b in 0..6 {
+                    k[a * 6 + b] += x[[a, j]] * x[[b, j]];
+                }
+            }
+        }
+        for d in 0..6 {
+            k[d * 6 + d] += 0.5;
+        }
+        let mut factor = lower_factor(&k, 6);
+        let mut downdated = k.clone();
+        for a in 0..6 {
+            for b in 0..6 {
+                downdated[a * 6 + b] -= column[a] * column[b];
+            }
+        }
+        let mut removed = column.clone();
+        assert!(cholesky_downdate(&mut factor, 6, &mut removed));
+        assert_close(&factor, &lower_factor(&downdated, 6), 1e-10);
+
+        // The factor of [2] downdated by x = √2 is the factor of [0], which is singular.
+        let mut single = vec![2f64.sqrt()];
+        assert!(!cholesky_downdate(&mut single, 1, &mut [2f64.sqrt()]));
+    }
+
+    /// Once a Newton step's support loses predictors, the solve reuses the updated factor,
+    /// which must agree with a new factorization of the smaller system.
+    #[test]
+    fn shrunk_support_reuses_factor() {
+        // 6 rows and 15 predictors give the n × n route, 5 predictors the m × m one.
+        for (n, p, l2) in [(6, 15, 0.3), (12, 5, 0.3), (12, 5, 0.0)] {
+            let (x, y) = random_problem(41, n, p, 1);
+            let design = Design::new(x.view(), usize::MAX);
+            let penalty = Penalty { l1: 0.1, l2 };
+            let rule = StoppingRule { tolerance: 1e-4, max_iterations: 10 };
+            let mut workspace = Workspace::new(n, p);
+            let mut solver = TargetSolver {
+                design: &design,
+                penalty,
+                rule,
+                ws: &mut workspace,
+                newton: NewtonSchedule::new(),
+            };
+            solver.ws.set = (0..p).collect();
+            design.gram_block(&solver.ws.set, &mut solver.ws.gram);
+            solver.ws.support = (0..p).collect();
+            let rhs: Vec<f64> = x.t().dot(&y.column(0)).iter().map(|c| c - 0.1).collect();
+            solver.ws.rhs = rhs.clone();
+            assert!(solver.solve_support_system());
+
+            solver.ws.support = (0..p).filter(|&i| i != 0 && i != 2 && i != p - 1).collect();
+            let smaller: Vec<f64> = solver.ws.support.iter().map(|&i| rhs[i]).collect();
+            solver.ws.rhs = smaller.clone();
+            assert!(solver.solve_support_system());
+            let reused = solver.ws.rhs.clone();
+            assert_eq!(solver.ws.factor_support, solver.ws.support);
+
+            solver.ws.factor = None;
+            solver.ws.rhs = smaller;
+            assert!(solver.solve_support_system());
+            assert_close(&reused, &solver.ws.rhs, 1e-9);
         }
     }
 
