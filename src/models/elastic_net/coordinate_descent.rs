@@ -267,6 +267,8 @@ struct Workspace {
     rhs: Vec<f64>,
     /// Right-hand side and solution of the n × n system of a wide support.
     dual: Vec<f64>,
+    /// Row-major n × m values of a wide support's columns.
+    support_rows: Vec<f64>,
     /// Residual and correction of the iterative refinement of a wide support's solve.
     correction: Vec<f64>,
     /// Buffers for making a lasso support's columns linearly independent.
@@ -296,6 +298,7 @@ impl Workspace {
             factor_support: Vec::new(),
             rhs: Vec::new(),
             dual: Vec::new(),
+            support_rows: Vec::new(),
             correction: Vec::new(),
             independent_support: IndependentSupport::default(),
         }
@@ -787,17 +790,24 @@ impl TargetSolver<'_> {
             ws.factor = Some(SupportFactor::Narrow);
             return true;
         }
-        // K = X_S·X_Sᵀ + λ₂I, accumulated one support column at a time.
-        ws.system.clear();
-        ws.system.resize(n * n, 0.0);
-        for &i in &ws.support {
-            let column = design.column(ws.set[i]);
-            for (a, &xa) in column.iter().enumerate() {
-                axpy(xa, column, &mut ws.system[a * n..(a + 1) * n]);
+        // K = X_S·X_Sᵀ + λ₂I. The factorization reads only the lower triangle, so only it
+        // is computed, each entry one dot product of two rows of X_S, gathered row-major so
+        // that the products run over contiguous values.
+        ws.support_rows.clear();
+        ws.support_rows.resize(n * m, 0.0);
+        for (s, &i) in ws.support.iter().enumerate() {
+            for (a, &value) in design.column(ws.set[i]).iter().enumerate() {
+                ws.support_rows[a * m + s] = value;
             }
         }
-        for d in 0..n {
-            ws.system[d * n + d] += l2;
+        ws.system.clear();
+        ws.system.resize(n * n, 0.0);
+        for a in 0..n {
+            let row_a = &ws.support_rows[a * m..(a + 1) * m];
+            for b in 0..=a {
+                ws.system[a * n + b] = dot(row_a, &ws.support_rows[b * m..(b + 1) * m]);
+            }
+            ws.system[a * n + a] += l2;
         }
         if !cholesky_factor(&mut ws.system, n) {
             return false;
