@@ -51,8 +51,8 @@ const TARGET_CHUNK: usize = 256;
 /// same pair without it. With [0.1, 0.5, 1.0] and 3 folds, lab.csv chose (0.1, 0.00100)
 /// with test mean RMSE 0.006285, against (0.1, 0.00465) and 0.006273 with
 /// [0.1, 0.5, 0.9, 1.0] and 5 folds, and tecator.csv chose (1, 0.00692) with 2.3230 both
-/// ways. On lab.csv that fit took 20 s of user CPU time against 42 s (release build, one
-/// run each on a shared 2-core machine).
+/// ways. On lab.csv that fit took 18 s of user CPU time against 36 s (release build,
+/// medians of three runs on a shared 2-core machine).
 ///
 /// NOTE: warm starts need fewer sweeps and gap checks, but not less time. On the first 200
 /// lab.csv targets with l1_ratios [0.1, 0.5, 0.9, 1.0], 5 folds and 20 alphas, one fit
