@@ -56,7 +56,7 @@ impl SavitzkyGolayParams {
                 "a polynomial order >= the derivative",
             ));
         }
-        if self.window % 2 == 0 || self.window < self.order + 2 {
+        if self.window.is_multiple_of(2) || self.window < self.order + 2 {
             return Err(SettingsError::new(
                 STEP,
                 "sg window",
