@@ -10,7 +10,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-use super::folds::k_fold;
+use super::folds::inner_folds;
 use super::format_value;
 use crate::models::nn::{DenseNet, DenseNetParams, HiddenSizes};
 use crate::models::{
@@ -129,13 +129,8 @@ impl DenseNetCv {
     ) -> Result<FittedDenseNetCv, ModelError> {
         check_training_shapes(x, y)?;
         let n = x.nrows();
-        if n < 3 {
-            return Err(ModelError::Shape(format!(
-                "{MODEL} needs at least 3 training rows for inner cross-validation, got {n}"
-            )));
-        }
-        let n_folds = self.params.folds.min(n);
-        let folds = k_fold(n, n_folds, self.params.seed.unwrap_or(0));
+        let folds = inner_folds(MODEL, n, self.params.folds, self.params.seed.unwrap_or(0))?;
+        let n_folds = folds.len();
         let grid = self.grid();
 
         // Every (point, fold) job is independent and collected in order, so the choice

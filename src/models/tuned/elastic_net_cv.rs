@@ -12,7 +12,7 @@
 
 use ndarray::{Array2, ArrayView2, Axis};
 
-use super::folds::k_fold;
+use super::folds::inner_folds;
 use super::{format_value, log_grid};
 use crate::models::elastic_net::{
     fit_centered_path, ElasticNet, ElasticNetParams, FittedElasticNet, PathStart, Solver,
@@ -179,17 +179,13 @@ impl ElasticNetCv {
     ) -> Result<FittedElasticNetCv, ModelError> {
         check_training_shapes(x, y)?;
         let n = x.nrows();
-        if n < 3 {
-            return Err(ModelError::Shape(format!(
-                "{MODEL} needs at least 3 training rows for inner cross-validation, got {n}"
-            )));
-        }
+        let folds = inner_folds(MODEL, n, self.params.folds, self.params.seed.unwrap_or(0))?;
         let paths = self.alpha_paths(x, y);
-        let n_folds = self.params.folds.min(n);
+        let n_folds = folds.len();
         let mut sse: Vec<Vec<f64>> = paths.iter().map(|path| vec![0.0; path.len()]).collect();
         let mut n_unconverged = 0;
         let path_start = if self.params.warm_start { PathStart::Warm } else { PathStart::Cold };
-        for fold in k_fold(n, n_folds, self.params.seed.unwrap_or(0)) {
+        for fold in folds {
             let x_train = x.select(Axis(0), &fold.train);
             let y_train = y.select(Axis(0), &fold.train);
             let scaler = self.scaler(x_train.view());

@@ -4,11 +4,34 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::models::ModelError;
+
 /// One fold: the rows to fit on and the rows to validate on, each in increasing order.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Fold {
     pub train: Vec<usize>,
     pub validation: Vec<usize>,
+}
+
+/// Splits `n_rows` training rows into inner folds for `model`: `n_folds` of them, capped
+/// at the number of rows, shuffled with `seed`.
+///
+/// # Errors
+///
+/// Returns [`ModelError::Shape`] for fewer than 3 rows, which leave an inner fold too
+/// small to fit on.
+pub(crate) fn inner_folds(
+    model: &str,
+    n_rows: usize,
+    n_folds: usize,
+    seed: u64,
+) -> Result<Vec<Fold>, ModelError> {
+    if n_rows < 3 {
+        return Err(ModelError::Shape(format!(
+            "{model} needs at least 3 training rows for inner cross-validation, got {n_rows}"
+        )));
+    }
+    Ok(k_fold(n_rows, n_folds.min(n_rows), seed))
 }
 
 /// Splits rows 0..`n_rows` into `n_folds` folds after a shuffle seeded with `seed`.

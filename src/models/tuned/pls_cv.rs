@@ -11,7 +11,7 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use rayon::prelude::*;
 
-use super::folds::{k_fold, Fold};
+use super::folds::{inner_folds, Fold};
 use super::format_value;
 use crate::models::pls::{max_components, nipals, Pls, PlsParams};
 use crate::models::{check_training_shapes, FittedRegressor, ModelError, Regressor, SettingsError};
@@ -109,13 +109,8 @@ impl PlsCv {
     ) -> Result<FittedPlsCv, ModelError> {
         check_training_shapes(x, y)?;
         let n = x.nrows();
-        if n < 3 {
-            return Err(ModelError::Shape(format!(
-                "{MODEL} needs at least 3 training rows for inner cross-validation, got {n}"
-            )));
-        }
-        let n_folds = self.params.folds.min(n);
-        let folds = k_fold(n, n_folds, self.params.seed.unwrap_or(0));
+        let folds = inner_folds(MODEL, n, self.params.folds, self.params.seed.unwrap_or(0))?;
+        let n_folds = folds.len();
         let smallest_train = folds.iter().map(|f| f.train.len()).min().unwrap_or(0);
         let cap = self.params.max_components.min(max_components(smallest_train, x.ncols()));
         if cap == 0 {
