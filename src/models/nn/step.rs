@@ -325,8 +325,8 @@ mod tests {
         Array2::from_shape_simple_fn((rows, cols), || uniform.sample(rng))
     }
 
-    /// Trains two copies of one network for `steps` steps, one on the plain path and one
-    /// on the fused step, and checks that their weights stay bit-identical.
+    /// Trains two copies of one network for four steps, one on the plain path and one on
+    /// the fused step, and checks that their weights stay bit-identical.
     fn check_same_weights(inputs: usize, hidden: &[usize], activation: Activation, outputs: usize) {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let network: Network<f32> =
@@ -377,8 +377,9 @@ mod tests {
 
     #[test]
     fn fused_step_matches_plain_one_hidden_layer() {
-        // 700 inputs, 64 units and 300 outputs split every product into several blocks
-        // and run them in parallel.
+        // 700 inputs, 64 units and 300 outputs split every product into several blocks,
+        // and the first layer's forward product is large enough to run its blocks in
+        // parallel.
         check_same_weights(700, &[64], Activation::Relu, 300);
     }
 
