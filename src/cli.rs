@@ -116,7 +116,8 @@ pub struct RunArgs {
 
     /// Tune these models by inner cross-validation on the training rows, comma-separated:
     /// ridge, pls, elastic-net, nn (the dense network's learning rate and hidden sizes),
-    /// or all. Each runs as its -cv variant, such as dense-nn-cv, in place of the plain model
+    /// or all. Each runs as its -cv variant, such as dense-nn-cv, in place of the plain
+    /// model, or in addition to --models when the plain model is not among them
     #[arg(long, value_delimiter = ',', value_name = "MODELS")]
     pub tune: Vec<String>,
 
@@ -204,8 +205,8 @@ pub struct ModelArgs {
     #[arg(long, value_delimiter = ',', value_name = "RATES")]
     pub nn_tune_learning_rates: Option<Vec<f64>>,
 
-    /// Hidden layer sizes dense-nn-cv tries, separated by /, such as 32/64/128,64
-    /// [default: 32/64/128]
+    /// Hidden layer sizes dense-nn-cv tries, separated by /, such as 32/64/128,64; `none`
+    /// is a network without hidden layers [default: 32/64/128]
     #[arg(long, value_name = "GRID")]
     pub nn_tune_hidden: Option<HiddenGrid>,
 
@@ -263,7 +264,19 @@ impl std::str::FromStr for HiddenGrid {
     type Err = crate::models::nn::ParseHiddenSizesError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        text.split('/').map(str::parse).collect::<Result<_, _>>().map(HiddenGrid)
+        // An empty entry, as in 32//64, is a typo rather than a request for a linear
+        // model, which must be spelled `none`.
+        let parse_entry = |entry: &str| {
+            if entry.trim().is_empty() {
+                Err(crate::models::nn::ParseHiddenSizesError {
+                    text: text.to_string(),
+                    item: String::new(),
+                })
+            } else {
+                entry.parse()
+            }
+        };
+        text.split('/').map(parse_entry).collect::<Result<_, _>>().map(HiddenGrid)
     }
 }
 

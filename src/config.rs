@@ -295,7 +295,8 @@ pub fn apply_tuning(mut names: Vec<String>, tune: &[String]) -> Result<Vec<Strin
         let pair = TUNABLE_MODELS.iter().find(|(name, _)| *name == base).ok_or_else(|| {
             let names: Vec<&str> = TUNABLE_MODELS.iter().map(|(name, _)| *name).collect();
             Error::Usage(format!(
-                "invalid --tune value {entry:?}: expected all, nn or a model name ({})",
+                "invalid tune value {entry:?} (from --tune or the sidecar's [run] tune): \
+                 expected all, nn or a model name ({})",
                 names.join(", ")
             ))
         })?;
@@ -411,7 +412,7 @@ mod tests {
     #[test]
     fn tuning_rejects_unknown_names() {
         let err = apply_tuning(names(&["mean"]), &names(&["mean"])).unwrap_err().to_string();
-        assert!(err.contains("invalid --tune value \"mean\""), "{err}");
+        assert!(err.contains("invalid tune value \"mean\""), "{err}");
         assert!(err.contains("ridge, pls, elastic-net, dense-nn"), "{err}");
     }
 }

@@ -88,10 +88,12 @@ fn sidecar_asks_for_tuning() {
 fn invalid_tune_values_are_rejected() {
     let dir = tempfile::tempdir().unwrap();
     tecator_in(dir.path(), "");
-    let cases: [(&[&str], &str); 3] = [
-        (&["--tune", "forest"], "invalid --tune value \"forest\": expected all, nn or a model"),
+    let cases: [(&[&str], &str); 5] = [
+        (&["--tune", "forest"], "invalid tune value \"forest\" (from --tune"),
         (&["--tune", "nn", "--nn-tune-learning-rates", "0.01,-1"], "learning_rates = -1"),
         (&["--tune", "nn", "--nn-tune-hidden", "8/0"], "invalid value '8/0' for '--nn-tune-hidden"),
+        (&["--tune", "nn", "--nn-tune-hidden", "32//64"], "invalid value '32//64' for"),
+        (&["--tune", "nn", "--nn-tune-hidden", "1000000000"], "<= 100000"),
     ];
     for (args, fragment) in cases {
         let (code, stderr) = compare(dir.path(), args);

@@ -143,7 +143,10 @@ fn cross_validation_section(out: &mut String, report: &Report) {
                 None => (String::new(), String::new()),
             };
             let verdict = if !m.failures.is_empty() {
-                format!("failed on {} folds", m.failures.len())
+                match m.failures.len() {
+                    1 => "failed on 1 fold".to_string(),
+                    n => format!("failed on {n} folds"),
+                }
             } else if m.not_worse_than_best {
                 "yes".into()
             } else {

@@ -127,11 +127,16 @@ impl fmt::Display for HiddenSizes {
     }
 }
 
+/// Largest hidden layer accepted. A layer this wide already needs tens of megabytes of
+/// weights per input column, and a mistyped size far above it would abort the process
+/// on allocation instead of failing with an error.
+pub const MAX_UNITS: usize = 100_000;
+
 /// Dense network settings.
 ///
 /// | setting | default | valid range |
 /// |---|---|---|
-/// | `hidden` | `[64]` | units per hidden layer, each ≥ 1 (empty gives a linear model) |
+/// | `hidden` | `[64]` | units per hidden layer, each from 1 to 100,000 (empty gives a linear model) |
 /// | `activation` | `relu` | `relu`, `tanh`, `sigmoid` or `linear`, for every hidden layer (the output layer is linear) |
 /// | `epochs` | 80 | ≥ 1 |
 /// | `batch_size` | 32 | ≥ 1, capped at the number of training rows |
@@ -184,11 +189,11 @@ impl DenseNetParams {
         let invalid = |setting, value: String, expected| {
             Err(SettingsError::new(MODEL_NAME, setting, value, expected))
         };
-        if self.hidden.contains(&0) {
+        if self.hidden.iter().any(|&units| units == 0 || units > MAX_UNITS) {
             return invalid(
                 "hidden",
                 format!("{:?}", self.hidden),
-                "a list of layer sizes, each >= 1 (empty for a linear model)",
+                "a list of layer sizes, each >= 1 and <= 100000 (empty for a linear model)",
             );
         }
         if self.epochs == 0 {
@@ -268,6 +273,16 @@ mod tests {
     fn empty_hidden_is_valid() {
         let params = DenseNetParams { hidden: vec![], ..Default::default() };
         assert_eq!(params.validate(), Ok(()));
+    }
+
+    #[test]
+    fn huge_layer_size_is_rejected() {
+        let err = rejected_setting(DenseNetParams {
+            hidden: vec![64, 1_000_000_000],
+            ..Default::default()
+        });
+        assert_eq!(err.setting, "hidden");
+        assert!(err.expected.contains("100000"), "{}", err.expected);
     }
 
     #[test]
