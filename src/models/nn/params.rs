@@ -127,9 +127,9 @@ impl fmt::Display for HiddenSizes {
     }
 }
 
-/// Largest hidden layer accepted. A layer this wide already needs tens of megabytes of
-/// weights per input column, and a mistyped size far above it would abort the process
-/// on allocation instead of failing with an error.
+/// Largest hidden layer accepted. A layer this wide keeps 1.6 MB of float32 weights,
+/// gradients and Adam moments per input column, and a mistyped size far above it would
+/// abort the process on allocation instead of failing with an error.
 pub const MAX_UNITS: usize = 100_000;
 
 /// Dense network settings.
