@@ -36,7 +36,7 @@ pub const KNOWN_MODELS: [&str; 9] = [
     "dense-nn-cv",
 ];
 
-/// What `--tune` accepts: each model with a tuned variant, and that variant's name.
+/// Models that `--tune` accepts, each with the name of its tuned variant.
 pub const TUNABLE_MODELS: [(&str, &str); 4] = [
     ("ridge", "ridge-cv"),
     ("pls", "pls-cv"),

@@ -1,9 +1,8 @@
 //! Matrix products of the training step, split into column blocks that run in parallel.
 //!
-//! The network's products are small (a batch of 32 rows against kernels of tens to
-//! thousands of columns), too small for a threaded GEMM to pay off: matrixmultiply's
-//! threads spent more time waking each other than multiplying on the lab data's
-//! shapes. Here each product runs single-threaded in the `gemm` crate, and the work is
+//! The network's products are small: a batch of 32 rows against kernels of tens to
+//! thousands of columns. On the lab data's shapes, matrixmultiply's own threads spent
+//! more time waking each other than multiplying. Here each product runs single-threaded in the `gemm` crate, and the work is
 //! split at a coarser grain, into blocks of output columns that rayon runs in parallel.
 //!
 //! The blocks depend only on the shapes, never on the number of threads, and every
@@ -21,7 +20,7 @@ use super::network::Float;
 /// Most column blocks one product is split into, enough to keep a few cores busy.
 const MAX_BLOCKS: usize = 4;
 
-/// Fewest columns in a block: narrower products waste most of a GEMM micro-kernel.
+/// Minimum columns in a block, because narrower products waste most of a GEMM micro-kernel.
 const MIN_BLOCK_COLUMNS: usize = 16;
 
 /// Multiply-adds below which a product runs its blocks on the calling thread, because

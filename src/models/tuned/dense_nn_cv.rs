@@ -271,10 +271,8 @@ impl Regressor for DenseNetCv {
             ("fold seed".to_string(), p.seed.unwrap_or(0).to_string()),
         ];
         // The base network's own learning rate and sizes are replaced by the grid's.
-        let base = DenseNet::new(self.base.clone()).map(|m| m.settings()).unwrap_or_default();
-        settings.extend(
-            base.into_iter().filter(|(name, _)| name != "learning_rate" && name != "hidden"),
-        );
+        let base = self.base.to_pairs().into_iter();
+        settings.extend(base.filter(|(name, _)| name != "learning_rate" && name != "hidden"));
         settings
     }
 
