@@ -167,9 +167,9 @@ struct Design {
     n_predictors: usize,
     /// Column-major n × p values, so each column is a contiguous slice.
     columns: Vec<f64>,
-    /// ‖x_j‖² per column. A column that is exactly zero after centering, as a constant
-    /// predictor usually is, never enters a fit.
-    sq_norms: Vec<f64>,
+    /// 1/‖x_j‖ per column, or 0 for a column that is exactly zero after centering, as a
+    /// constant predictor usually is. Such a column never enters a fit.
+    inverse_norms: Vec<f64>,
     /// Row-major p × p Gram matrix XᵀX, when p is at most the limit given to `new`.
     gram: Option<Vec<f64>>,
 }
@@ -182,7 +182,12 @@ impl Design {
             columns.extend(column.iter());
         }
         let column = |j: usize| &columns[j * n_rows..(j + 1) * n_rows];
-        let sq_norms: Vec<f64> = (0..n_predictors).map(|j| dot(column(j), column(j))).collect();
+        let inverse_norms: Vec<f64> = (0..n_predictors)
+            .map(|j| match dot(column(j), column(j)) {
+                0.0 => 0.0,
+                sq_norm => sq_norm.sqrt().recip(),
+            })
+            .collect();
         // Each entry is one dot product in a fixed order, computed once for the upper
         // triangle and mirrored, so the matrix is exactly symmetric and the same for any
         // number of threads.
@@ -200,7 +205,7 @@ impl Design {
             }
             gram
         });
-        Design { n_rows, n_predictors, columns, sq_norms, gram }
+        Design { n_rows, n_predictors, columns, inverse_norms, gram }
     }
 
     fn column(&self, j: usize) -> &[f64] {
@@ -505,15 +510,15 @@ impl TargetSolver<'_> {
         ws.scores.clear();
         let mut n_nonzero = 0;
         for j in 0..design.n_predictors {
-            let sq_norm = design.sq_norms[j];
-            if sq_norm == 0.0 {
+            let inverse_norm = design.inverse_norms[j];
+            if inverse_norm == 0.0 {
                 continue;
             }
             let score = if ws.w[j] != 0.0 {
                 n_nonzero += 1;
                 f64::NEG_INFINITY
             } else {
-                (l1 - ws.gradient[j].abs()) / sq_norm.sqrt()
+                (l1 - ws.gradient[j].abs()) * inverse_norm
             };
             ws.scores.push((score, j));
         }
