@@ -45,6 +45,24 @@ fn cross_validated_reports_match() {
     ]);
 }
 
+/// Every model tuned inside every fold: the slowest committed report, about two minutes
+/// on 2 cores.
+#[test]
+fn tuned_cross_validated_reports_match() {
+    check(&[
+        "datasets/lab.csv",
+        "datasets/tecator.csv",
+        "--cv",
+        "5",
+        "--repeats",
+        "3",
+        "--tune",
+        "all",
+        "--out",
+        "reports/cv-tuned",
+    ]);
+}
+
 #[test]
 fn tecator_fat_report_matches() {
     check(&[
