@@ -211,7 +211,8 @@ pub struct ModelArgs {
     pub nn_tune_hidden: Option<HiddenGrid>,
 
     /// Inner cross-validation folds of pls-cv, elastic-net-cv and dense-nn-cv, drawn from
-    /// the training rows with the run seed [default: 5, and 3 for dense-nn-cv]
+    /// the training rows with the run seed [default: 5 for pls-cv, 3 for elastic-net-cv and
+    /// dense-nn-cv]
     #[arg(long, value_name = "N")]
     pub inner_folds: Option<usize>,
 

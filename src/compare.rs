@@ -10,6 +10,10 @@ use crate::report::summary::Summary;
 use crate::report::{self, CrossValidation, Report};
 use crate::{data, resample, runner, split};
 
+/// Largest worker thread count. More threads than cores only add overhead, and an
+/// operating system may refuse to start thousands of them.
+const MAX_THREADS: usize = 1024;
+
 /// Runs a comparison of every CSV file in `args`, each with its own report, and with
 /// several files a summary that ranks the models across them.
 pub fn compare(args: CompareArgs) -> Result<Vec<Report>> {
@@ -57,8 +61,10 @@ fn compare_one(args: CompareArgs) -> Result<Report> {
     }
 
     if let Some(threads) = config.threads {
-        if threads == 0 {
-            return Err(Error::Usage("invalid --threads 0: expected at least 1".into()));
+        if !(1..=MAX_THREADS).contains(&threads) {
+            return Err(Error::Usage(format!(
+                "invalid --threads {threads}: expected 1 to {MAX_THREADS}"
+            )));
         }
         // The global pool can be built once per process; a second call keeps the first.
         if let Err(error) = rayon::ThreadPoolBuilder::new().num_threads(threads).build_global() {

@@ -217,6 +217,15 @@ impl RunConfig {
         let names = apply_tuning(names, &tune)?;
         let models = build_models(&names, &sidecar)?;
 
+        let cv = args.run.cv.or(sidecar.run.cv);
+        let repeats = args.run.repeats.or(sidecar.run.repeats);
+        if let (None, Some(repeats)) = (cv, repeats) {
+            return Err(Error::Usage(format!(
+                "repeats = {repeats} (from --repeats or the sidecar's [run] repeats) needs \
+                 --cv K, because repeats apply only to k-fold cross-validation"
+            )));
+        }
+
         let stem =
             csv.file_stem().map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());
         Ok(RunConfig {
@@ -226,11 +235,7 @@ impl RunConfig {
                 .peers
                 .unwrap_or_else(|| Path::new("baselines/results").join(format!("{stem}.json"))),
             check: args.run.check,
-            cross_validation: args
-                .run
-                .cv
-                .or(sidecar.run.cv)
-                .map(|k| (k, args.run.repeats.or(sidecar.run.repeats).unwrap_or(1))),
+            cross_validation: cv.map(|k| (k, repeats.unwrap_or(1))),
             threads: args.run.threads.or(sidecar.run.threads),
             csv,
             sidecar: sidecar_path,
@@ -347,7 +352,7 @@ pub fn build_models(names: &[String], settings: &Sidecar) -> Result<Vec<Box<dyn 
                     .map_err(|e| Error::Usage(format!("invalid model {entry:?}: {e}")))?;
                 (steps, name)
             }
-            None => (settings.preprocess.steps_for(entry).to_vec(), entry.as_str()),
+            None => (sidecar_steps(&settings.preprocess, entry).to_vec(), entry.as_str()),
         };
         let model = build_model(name, settings)?;
         let model: Box<dyn Regressor> =
@@ -357,6 +362,18 @@ pub fn build_models(names: &[String], settings: &Sidecar) -> Result<Vec<Box<dyn 
         }
     }
     Ok(models)
+}
+
+/// Returns the sidecar's `[preprocess]` steps for the model `name`. A tuned model without
+/// its own key takes the key of the model it tunes, so that `--tune pls` keeps the steps
+/// set for `pls`.
+fn sidecar_steps<'a>(preprocess: &'a PreprocessSettings, name: &str) -> &'a [Step] {
+    if !preprocess.per_model.contains_key(name) {
+        if let Some((base, _)) = TUNABLE_MODELS.iter().find(|(_, tuned)| *tuned == name) {
+            return preprocess.steps_for(base);
+        }
+    }
+    preprocess.steps_for(name)
 }
 
 /// Builds one model, without preprocessing, from its name.
@@ -400,6 +417,20 @@ mod tests {
     fn tuning_keeps_preprocessing_steps() {
         let tuned = apply_tuning(names(&["snv+sg1:15+pls", "pls"]), &names(&["pls"]));
         assert_eq!(tuned.unwrap(), names(&["snv+sg1:15+pls-cv", "pls-cv"]));
+    }
+
+    /// `[preprocess] pls = [...]` must follow pls when it is tuned, unless pls-cv has a
+    /// key of its own.
+    #[test]
+    fn tuned_model_takes_base_preprocessing() {
+        let sidecar: Sidecar = toml::from_str(
+            "[preprocess]\nall = [\"standardize\"]\npls = [\"snv\"]\nridge = [\"snv\"]\n\
+             ridge-cv = [\"sg1:7:2\"]\n",
+        )
+        .unwrap();
+        let models = build_models(&names(&["pls-cv", "ridge-cv", "mean"]), &sidecar).unwrap();
+        let built: Vec<&str> = models.iter().map(|m| m.name()).collect();
+        assert_eq!(built, ["snv+pls-cv", "sg1-7-2+ridge-cv", "standardize+mean"]);
     }
 
     #[test]

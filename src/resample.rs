@@ -26,6 +26,10 @@ impl Fold {
     }
 }
 
+/// Largest number of repeats: far more than resampling needs, so that a mistyped count
+/// fails at once instead of running for hours or exhausting memory.
+pub const MAX_REPEATS: usize = 1000;
+
 /// Splits `rows` into `k` folds, `repeats` times, each repeat with a fresh shuffle.
 ///
 /// Repeat r shuffles with a ChaCha8 generator seeded by `seed + r − 1`, so repeat 1 of
@@ -37,6 +41,12 @@ pub fn k_fold(rows: &[usize], k: usize, repeats: usize, seed: u64) -> Result<Vec
     }
     if repeats < 1 {
         return Err(Error::Usage("invalid --repeats 0: expected at least 1".into()));
+    }
+    if repeats > MAX_REPEATS {
+        return Err(Error::Usage(format!(
+            "invalid --repeats {repeats}: expected at most {MAX_REPEATS}; each repeat refits \
+             every model --cv times"
+        )));
     }
     if rows.len() / k < MIN_ROWS_PER_SIDE {
         return Err(Error::Usage(format!(

@@ -279,6 +279,50 @@ fn failed_run_keeps_previous_report() {
     assert_eq!(std::fs::read_to_string(&report).unwrap(), before);
 }
 
+/// `--out` naming the folder that holds the data must not replace it.
+#[test]
+fn out_folder_with_other_files_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = linear_csv(20);
+    std::fs::write(dir.path().join("data.csv"), &csv).unwrap();
+    let run = lunchbench(
+        &["compare", "data.csv", "--targets", "y", "--models", "mean", "--out", "."],
+        dir.path(),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("not a folder name"), "{}", run.stderr);
+
+    let out = dir.path().to_str().unwrap();
+    let run = lunchbench(
+        &["compare", "data.csv", "--targets", "y", "--models", "mean", "--out", out],
+        dir.path(),
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("it contains data.csv"), "{}", run.stderr);
+    assert!(run.stderr.contains("new or empty folder"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(dir.path().join("data.csv")).unwrap(), csv);
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "a failed run left files behind");
+}
+
+#[test]
+fn resampling_settings_are_checked() {
+    let csv = linear_csv(20);
+    let targets = ["--targets", "y", "--models", "mean"];
+    let with = |extra: &[&'static str]| [&targets[..], extra].concat();
+    expect_error(csv.as_bytes(), &with(&["--repeats", "3"]), &["needs --cv K"]);
+    expect_error(
+        csv.as_bytes(),
+        &with(&["--cv", "2", "--repeats", "18446744073709551615"]),
+        &["invalid --repeats 18446744073709551615", "at most 1000"],
+    );
+    expect_error(
+        csv.as_bytes(),
+        &with(&["--cv", "2", "--threads", "100000"]),
+        &["invalid --threads 100000", "1 to 1024"],
+    );
+}
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -607,7 +651,7 @@ fn out_that_is_a_file_fails_before_fitting() {
     );
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("afile: cannot write report: afile exists and is not a folder"),
+        run.stderr.contains("afile: cannot write report: exists and is not a folder"),
         "{}",
         run.stderr
     );
