@@ -216,6 +216,21 @@ impl RunConfig {
         };
         let names = apply_tuning(names, &tune)?;
         let models = build_models(&names, &sidecar)?;
+        let tunes_network = names.iter().any(|n| n.rsplit('+').next() == Some("dense-nn-cv"));
+        let plain_network = names.iter().any(|n| n.rsplit('+').next() == Some("dense-nn"));
+        if tunes_network && !plain_network {
+            for (flag, given) in [
+                ("--nn-learning-rate", m.nn_learning_rate.is_some()),
+                ("--nn-hidden", m.nn_hidden.is_some()),
+            ] {
+                if given {
+                    log::warn!(
+                        "{flag} has no effect: dense-nn-cv tries its own grid; set the grid \
+                         with --nn-tune-learning-rates or --nn-tune-hidden"
+                    );
+                }
+            }
+        }
 
         let cv = args.run.cv.or(sidecar.run.cv);
         let repeats = args.run.repeats.or(sidecar.run.repeats);

@@ -279,7 +279,7 @@ fn failed_run_keeps_previous_report() {
     assert_eq!(std::fs::read_to_string(&report).unwrap(), before);
 }
 
-/// `--out` naming the folder that holds the data must not replace it.
+/// `--out` naming the folder that contains the data must not replace it.
 #[test]
 fn out_folder_with_other_files_is_kept() {
     let dir = tempfile::tempdir().unwrap();

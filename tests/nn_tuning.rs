@@ -103,3 +103,23 @@ fn invalid_tune_values_are_rejected() {
     }
     assert!(!dir.path().join("reports").exists(), "a failed run wrote a report");
 }
+
+/// The grid replaces the plain network's learning rate and hidden sizes, so those flags
+/// get a warning instead of being dropped silently.
+#[test]
+fn replaced_network_flags_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    tecator_in(dir.path(), "");
+    let mut args = vec!["--models", "mean", "--tune", "nn", "--nn-epochs", "3"];
+    args.extend(["--nn-tune-learning-rates", "0.01", "--nn-tune-hidden", "4"]);
+    args.extend(["--nn-learning-rate", "0.05", "--nn-hidden", "16"]);
+    let (code, stderr) = compare(dir.path(), &args);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(stderr.contains("--nn-learning-rate has no effect"), "{stderr}");
+    assert!(stderr.contains("--nn-hidden has no effect"), "{stderr}");
+    assert!(stderr.contains("--nn-tune-learning-rates"), "{stderr}");
+
+    let (code, stderr) = compare(dir.path(), &["--models", "mean", "--nn-learning-rate", "0.05"]);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(!stderr.contains("has no effect"), "{stderr}");
+}

@@ -167,7 +167,7 @@ mod tests {
         assert_eq!(std::fs::read_to_string(root.path().join("results.json")).unwrap(), "new");
     }
 
-    /// A folder holding a user's own files, such as the input CSV, must survive.
+    /// A folder with a user's own files in it, such as the input CSV, must survive.
     #[test]
     fn foreign_folder_is_kept() {
         let root = tempfile::tempdir().unwrap();

@@ -24,8 +24,14 @@ pub use self::ridge_cv::{RidgeCv, RidgeCvParams};
 /// Returns `count` values from `low` to `high`, both included, evenly spaced on a log
 /// scale. Needs 0 < `low`, `low` < `high` and `count` ≥ 2.
 pub(crate) fn log_grid(low: f64, high: f64, count: usize) -> Vec<f64> {
-    let ratio = (high / low).ln();
-    (0..count).map(|i| low * (ratio * i as f64 / (count - 1) as f64).exp()).collect()
+    // Working with logarithms keeps every step finite where high / low would overflow, as
+    // for 1e-160 to 1e160. The ends are set exactly.
+    let (log_low, log_high) = (low.ln(), high.ln());
+    let step = (log_high - log_low) / (count - 1) as f64;
+    let mut grid: Vec<f64> = (0..count).map(|i| (log_low + step * i as f64).exp()).collect();
+    grid[0] = low;
+    grid[count - 1] = high;
+    grid
 }
 
 /// Formats a grid value for notes and settings, rounded to six significant digits.
@@ -46,6 +52,14 @@ mod tests {
         assert!((grid[24] - 1e4).abs() < 1e-9);
         assert!((grid[12] - 1.0).abs() < 1e-12, "{}", grid[12]);
         assert!(grid.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn log_grid_spans_wide_ranges() {
+        let grid = log_grid(1e-160, 1e160, 5);
+        assert!(grid.iter().all(|v| v.is_finite() && *v > 0.0), "{grid:?}");
+        assert!((grid[2] - 1.0).abs() < 1e-9, "{}", grid[2]);
+        assert!((grid[4] / 1e160 - 1.0).abs() < 1e-9, "{}", grid[4]);
     }
 
     #[test]
