@@ -323,6 +323,25 @@ fn resampling_settings_are_checked() {
     );
 }
 
+/// Most folds of this target are constant on their test rows, so their R² is undefined,
+/// and the report must say why the table shows NaN.
+#[test]
+fn cv_table_explains_undefined_r2() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("x1,x2,y\n");
+    for i in 0..40 {
+        let y = if i < 2 { 2.0 } else { 1.0 };
+        text.push_str(&format!("{},{},{y}\n", i as f64 * 0.1, (i as f64).sin()));
+    }
+    std::fs::write(dir.path().join("data.csv"), text).unwrap();
+    let args = ["compare", "data.csv", "--targets", "y", "--models", "mean,ridge", "--cv", "5"];
+    let run = lunchbench(&args, dir.path());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report = std::fs::read_to_string(dir.path().join("reports/data/report.md")).unwrap();
+    assert!(report.contains("NaN ± NaN"), "{report}");
+    assert!(report.contains("R² is undefined there"), "{report}");
+}
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

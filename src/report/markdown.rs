@@ -164,6 +164,15 @@ fn cross_validation_section(out: &mut String, report: &Report) {
         })
         .collect();
     table(out, &header, &rows);
+    let r2_undefined =
+        |m: &&super::cross_validation::CrossValidatedModel| m.mean[Metric::R2.name()].is_nan();
+    if cv.models.iter().filter(r2_undefined).any(|m| m.mean[Metric::Rmse.name()].is_finite()) {
+        let _ = writeln!(
+            out,
+            "\nR² is NaN where a fold's test rows have a constant value in every target, \
+             because R² is undefined there. RMSE and MAE still cover every fold."
+        );
+    }
     let noted: Vec<_> = cv.models.iter().filter(|m| !m.fit_notes.is_empty()).collect();
     if !noted.is_empty() {
         let _ = writeln!(out, "\nWhat the fits reported on each fold (tuned settings, caps):\n");
