@@ -16,33 +16,47 @@ const MAX_THREADS: usize = 1024;
 
 /// Runs a comparison of every CSV file in `args`, each with its own report, and with
 /// several files a summary that ranks the models across them.
+///
+/// Every file is loaded, split and resampled before any model is fitted, so that an
+/// error in a later file leaves the reports of the earlier ones untouched.
 pub fn compare(args: CompareArgs) -> Result<Vec<Report>> {
     if args.csv.len() == 1 {
-        return Ok(vec![compare_one(args)?]);
+        return Ok(vec![run(prepare(args)?)?]);
     }
     let base = args.run.out.clone().unwrap_or_else(|| PathBuf::from("reports"));
-    let mut reports = Vec::new();
+    let summary_dir = base.join("summary");
+    let mut prepared = Vec::new();
     for csv in &args.csv {
         let mut one = args.clone();
         let stem =
             csv.file_stem().map_or_else(|| "data".into(), |s| s.to_string_lossy().into_owned());
         one.csv = vec![csv.clone()];
         one.run.out = Some(base.join(stem));
-        reports.push(compare_one(one)?);
+        prepared.push(prepare(one)?);
     }
+    if !args.run.check {
+        report::check_writable(&summary_dir)?;
+    }
+    let reports = prepared.into_iter().map(run).collect::<Result<Vec<_>>>()?;
     let summary = Summary::new(&reports);
     print!("\n{}", summary.render());
-    let dir = base.join("summary");
     if !args.run.check {
-        summary.write(&dir)?;
-        log::info!("summary written to {}", dir.display());
+        summary.write(&summary_dir)?;
+        log::info!("summary written to {}", summary_dir.display());
     }
     Ok(reports)
 }
 
-/// Runs the comparison of one CSV file and returns its report after printing the
-/// leaderboard to stdout and writing the report folder.
-fn compare_one(args: CompareArgs) -> Result<Report> {
+/// One CSV file loaded, split and resampled, with its settings checked.
+struct Prepared {
+    config: RunConfig,
+    dataset: data::Dataset,
+    split: split::Split,
+    folds: Option<Vec<resample::Fold>>,
+}
+
+/// Loads and splits one CSV file, draws its folds and checks its report folder.
+fn prepare(args: CompareArgs) -> Result<Prepared> {
     let config = RunConfig::from_args(args)?;
     let dataset = data::load(&config.csv, &config.roles, &config.load)?;
     log::info!(
@@ -71,9 +85,19 @@ fn compare_one(args: CompareArgs) -> Result<Report> {
             log::warn!("--threads {threads} not applied: {error}");
         }
     }
-    let cross_validation = match config.cross_validation {
-        Some((k, repeats)) => {
-            let folds = resample::k_fold(&split.train, k, repeats, config.seed)?;
+    let folds = match config.cross_validation {
+        Some((k, repeats)) => Some(resample::k_fold(&split.train, k, repeats, config.seed)?),
+        None => None,
+    };
+    Ok(Prepared { config, dataset, split, folds })
+}
+
+/// Runs the comparison of one prepared CSV file and returns its report after printing
+/// the leaderboard to stdout and writing the report folder.
+fn run(prepared: Prepared) -> Result<Report> {
+    let Prepared { config, dataset, split, folds } = prepared;
+    let cross_validation = match (config.cross_validation, folds) {
+        (Some((k, repeats)), Some(folds)) => {
             log::info!(
                 "cross-validating {} training rows: {k} folds, {repeats} repeats",
                 split.train.len()
@@ -81,7 +105,7 @@ fn compare_one(args: CompareArgs) -> Result<Report> {
             let runs = runner::run_folds(&dataset, &folds, &config.models);
             Some(CrossValidation::new(&folds, runs, k, repeats, config.seed, split.train.len()))
         }
-        None => None,
+        _ => None,
     };
 
     let runs = runner::run(&dataset, &split, &config.models);

@@ -342,6 +342,30 @@ fn cv_table_explains_undefined_r2() {
     assert!(report.contains("R² is undefined there"), "{report}");
 }
 
+/// A bad second file must fail before the first file's report is rewritten, so the
+/// reports and the summary of the earlier run stay consistent.
+#[test]
+fn multi_file_error_comes_before_fitting() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("one.csv"), linear_csv(20)).unwrap();
+    std::fs::write(dir.path().join("two.csv"), linear_csv(24)).unwrap();
+    let args = ["compare", "one.csv", "two.csv", "--targets", "y", "--models", "mean,ridge"];
+    let first = lunchbench(&[&args[..], &["--seed", "1"]].concat(), dir.path());
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let report = dir.path().join("reports/one/results.json");
+    let summary = dir.path().join("reports/summary/summary.json");
+    let (report_before, summary_before) =
+        (std::fs::read(&report).unwrap(), std::fs::read(&summary).unwrap());
+
+    std::fs::write(dir.path().join("two.csv"), "id,x1\nr1,1\nr2,2\n").unwrap();
+    let second = lunchbench(&[&args[..], &["--seed", "2"]].concat(), dir.path());
+    assert_eq!(second.code, 2, "{}", second.stderr);
+    assert!(second.stderr.contains("two.csv"), "{}", second.stderr);
+    assert!(second.stdout.is_empty(), "models were fitted first: {}", second.stdout);
+    assert_eq!(std::fs::read(&report).unwrap(), report_before);
+    assert_eq!(std::fs::read(&summary).unwrap(), summary_before);
+}
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
