@@ -216,6 +216,13 @@ impl RunConfig {
         };
         let names = apply_tuning(names, &tune)?;
         let models = build_models(&names, &sidecar)?;
+        if models.is_empty() {
+            return Err(Error::Usage(
+                "no models to run: the sidecar's [run] models is empty; list at least one \
+                 model there or in --models"
+                    .into(),
+            ));
+        }
         let tunes_network = names.iter().any(|n| n.rsplit('+').next() == Some("dense-nn-cv"));
         let plain_network = names.iter().any(|n| n.rsplit('+').next() == Some("dense-nn"));
         if tunes_network && !plain_network {

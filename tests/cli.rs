@@ -366,6 +366,21 @@ fn multi_file_error_comes_before_fitting() {
     assert_eq!(std::fs::read(&summary).unwrap(), summary_before);
 }
 
+#[test]
+fn empty_model_list_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("data.csv"), linear_csv(20)).unwrap();
+    std::fs::write(
+        dir.path().join("data.toml"),
+        "[columns]\ntargets = [\"y\"]\n[run]\nmodels = []\n",
+    )
+    .unwrap();
+    let run = lunchbench(&["compare", "data.csv"], dir.path());
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("no models to run"), "{}", run.stderr);
+    assert!(run.stdout.is_empty(), "a table was printed: {}", run.stdout);
+}
+
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
