@@ -52,7 +52,8 @@ struct Prepared {
     config: RunConfig,
     dataset: data::Dataset,
     split: split::Split,
-    folds: Option<Vec<resample::Fold>>,
+    /// Fold count, repeats and the folds, when cross-validation is on.
+    folds: Option<(usize, usize, Vec<resample::Fold>)>,
 }
 
 /// Loads and splits one CSV file, draws its folds and checks its report folder.
@@ -86,7 +87,9 @@ fn prepare(args: CompareArgs) -> Result<Prepared> {
         }
     }
     let folds = match config.cross_validation {
-        Some((k, repeats)) => Some(resample::k_fold(&split.train, k, repeats, config.seed)?),
+        Some((k, repeats)) => {
+            Some((k, repeats, resample::k_fold(&split.train, k, repeats, config.seed)?))
+        }
         None => None,
     };
     Ok(Prepared { config, dataset, split, folds })
@@ -96,17 +99,14 @@ fn prepare(args: CompareArgs) -> Result<Prepared> {
 /// the leaderboard to stdout and writing the report folder.
 fn run(prepared: Prepared) -> Result<Report> {
     let Prepared { config, dataset, split, folds } = prepared;
-    let cross_validation = match (config.cross_validation, folds) {
-        (Some((k, repeats)), Some(folds)) => {
-            log::info!(
-                "cross-validating {} training rows: {k} folds, {repeats} repeats",
-                split.train.len()
-            );
-            let runs = runner::run_folds(&dataset, &folds, &config.models);
-            Some(CrossValidation::new(&folds, runs, k, repeats, config.seed, split.train.len()))
-        }
-        _ => None,
-    };
+    let cross_validation = folds.map(|(k, repeats, folds)| {
+        log::info!(
+            "cross-validating {} training rows: {k} folds, {repeats} repeats",
+            split.train.len()
+        );
+        let runs = runner::run_folds(&dataset, &folds, &config.models);
+        CrossValidation::new(&folds, runs, k, repeats, config.seed, split.train.len())
+    });
 
     let runs = runner::run(&dataset, &split, &config.models);
     let mut report = Report::new(&dataset, &split, runs, config.sidecar.clone(), config.seed);

@@ -28,7 +28,7 @@ impl Fold {
 
 /// Largest number of repeats: far more than resampling needs, so that a mistyped count
 /// fails at once instead of running for hours or exhausting memory.
-pub const MAX_REPEATS: usize = 1000;
+const MAX_REPEATS: usize = 1000;
 
 /// Splits `rows` into `k` folds, `repeats` times, each repeat with a fresh shuffle.
 ///
@@ -44,8 +44,8 @@ pub fn k_fold(rows: &[usize], k: usize, repeats: usize, seed: u64) -> Result<Vec
     }
     if repeats > MAX_REPEATS {
         return Err(Error::Usage(format!(
-            "invalid --repeats {repeats}: expected at most {MAX_REPEATS}; each repeat refits \
-             every model --cv times"
+            "invalid --repeats {repeats}: expected at most {MAX_REPEATS}, because each repeat \
+             refits every model K times"
         )));
     }
     if rows.len() / k < MIN_ROWS_PER_SIDE {

@@ -324,7 +324,7 @@ fn resampling_settings_are_checked() {
 }
 
 /// Most folds of this target are constant on their test rows, so their R² is undefined,
-/// and the report must say why the table shows NaN.
+/// and the report must explain why the table shows NaN.
 #[test]
 fn cv_table_explains_undefined_r2() {
     let dir = tempfile::tempdir().unwrap();
